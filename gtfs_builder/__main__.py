@@ -1,0 +1,3 @@
+from gtfs_builder.cli import main
+
+main()
