@@ -36,7 +36,8 @@ class Severity(enum.IntEnum):
         try:
             return cls[text.strip().upper()]
         except KeyError:
-            raise ValueError(f"unknown severity {text!r}: expected ERROR, WARNING or INFO") from None
+            expected = "expected ERROR, WARNING or INFO"
+            raise ValueError(f"unknown severity {text!r}: {expected}") from None
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class NoticeType:
     code: str
     severity: Severity
     doc: str
-    rule: str  # qualified name of the rule family that emits it
+    rule: str  # qualified name of the first rule family that declares it (others may emit it too)
 
 
 RuleFunc = Callable[["Feed", "Notices"], None]
@@ -76,14 +77,17 @@ def rule(
         name = f"{func.__module__.rsplit('.', 1)[-1]}.{func.__name__}"
         types = []
         for code, (severity, doc) in notices.items():
-            if code in NOTICE_TYPES and NOTICE_TYPES[code].rule != name:
-                raise RuntimeError(f"notice {code} declared by {NOTICE_TYPES[code].rule} and {name}")
-            nt = NoticeType(code, severity, doc, name)
+            known = NOTICE_TYPES.get(code)
+            if known is not None and known.severity != severity:
+                raise RuntimeError(
+                    f"notice {code} declared as {known.severity.name} by {known.rule}"
+                    f" and as {severity.name} by {name}"
+                )
+            nt = known or NoticeType(code, severity, doc, name)
             NOTICE_TYPES[code] = nt
             types.append(nt)
-        RULES.append(
-            Rule(name, func, tuple(types), tuple(files), (func.__doc__ or "").strip().split("\n")[0])
-        )
+        summary = (func.__doc__ or "").strip().split("\n")[0]
+        RULES.append(Rule(name, func, tuple(types), tuple(files), summary))
         return func
 
     return register
