@@ -1,3 +1,78 @@
-"""Placeholder: replaced by the owner of this command."""
+"""``gtfs-builder validate``: validate any GTFS zip or folder with the canonical rule set."""
 
-COMMANDS: list = []
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import click
+
+FAIL_ON = ("error", "warning", "never")
+
+
+@click.command(
+    "validate",
+    epilog="Example:\n\n  gtfs-builder validate feed.zip -o report.json --date 2025-06-01"
+    " --fail-on warning\n\nExit status: 0 nothing at or above --fail-on, 1 there is, 2 the input"
+    " cannot be read.",
+)
+@click.argument("path", type=click.Path(path_type=str))
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="Write report.json.")
+@click.option("--html", "html", type=click.Path(dir_okay=False), help="Write an HTML report.")
+@click.option("--date", "date", help="'Today' for date-dependent rules (YYYY-MM-DD).")
+@click.option("--country-code", "country_code", help="ISO country code for phone numbers.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON, case_sensitive=False),
+    default="error",
+    show_default=True,
+    help="Lowest severity that makes the exit status 1.",
+)
+@click.option(
+    "--rules",
+    "rules",
+    type=click.Path(dir_okay=False),
+    help="YAML/JSON config: {disable: [codes], severity: {code: WARNING}}.",
+)
+def validate(
+    path: str,
+    output: str | None,
+    html: str | None,
+    date: str | None,
+    country_code: str | None,
+    fail_on: str,
+    rules: str | None,
+) -> None:
+    """Validate the GTFS feed at PATH (a zip or a folder) and print a summary."""
+    from gtfs_builder.validate import InputError
+    from gtfs_builder.validate import validate as run
+    from gtfs_builder.validate.config import ConfigError, load_config
+
+    try:
+        day = dt.date.fromisoformat(date) if date else None
+    except ValueError:
+        click.echo(f"error: --date {date!r} is not a YYYY-MM-DD date", err=True)
+        sys.exit(2)
+    try:
+        config = load_config(rules) if rules else None
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    try:
+        report = run(path, date=day, country_code=country_code, config=config)
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    try:
+        if output:
+            report.write_json(output)
+        if html:
+            report.write_html(html)
+    except OSError as exc:
+        click.echo(f"error: cannot write report: {exc}", err=True)
+        sys.exit(2)
+    click.echo(report.summary_text(max_lines=30))
+    sys.exit(report.exit_code(fail_on.lower()))
+
+
+COMMANDS = [validate]

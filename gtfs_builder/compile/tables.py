@@ -1,0 +1,609 @@
+"""Model → GTFS tables: one ``build_<table>`` per file, each returning a pandas DataFrame.
+
+stop_times is the only big table: trips are expanded per pattern with numpy (pattern offsets ×
+departures), never with a Python loop per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from gtfs_builder.compile.shapes import cumulative_km, dedupe, project_stops
+from gtfs_builder.compile.times import format_times, hhmmss, zone_delta
+from gtfs_builder.source.errors import SourceError, SourceErrors
+from gtfs_builder.source.model import Frequency, Network, Pattern, Route, Service, Time, Trip
+
+STR = "str"
+
+
+def _frame(columns: dict[str, object]) -> pd.DataFrame:
+    return pd.DataFrame(columns)
+
+
+def build_agency(net: Network) -> pd.DataFrame:
+    rows = [
+        {
+            "agency_id": a.id,
+            "agency_name": a.name,
+            "agency_url": a.url,
+            "agency_timezone": a.timezone,
+            "agency_lang": a.lang,
+            "agency_phone": a.phone,
+            "agency_fare_url": a.fare_url,
+            "agency_email": a.email,
+        }
+        for a in net.agencies
+    ]
+    return pd.DataFrame(rows)
+
+
+def build_stops(net: Network) -> pd.DataFrame:
+    rows = [
+        {
+            "stop_id": s.id,
+            "stop_code": s.code,
+            "stop_name": s.name,
+            "stop_desc": s.desc,
+            "stop_lat": round(s.lat, 6),
+            "stop_lon": round(s.lon, 6),
+            "stop_url": s.url,
+            "location_type": s.location_type,
+            "parent_station": s.parent,
+            "stop_timezone": s.timezone,
+            "wheelchair_boarding": s.wheelchair_boarding,
+            "platform_code": s.platform_code,
+        }
+        for s in net.stops
+    ]
+    df = pd.DataFrame(rows)
+    for col in ("location_type", "wheelchair_boarding"):
+        df[col] = df[col].astype("Int64")
+    return df
+
+
+def build_routes(net: Network) -> pd.DataFrame:
+    rows = [
+        {
+            "route_id": r.id,
+            "agency_id": r.agency,
+            "route_short_name": r.short_name,
+            "route_long_name": r.long_name,
+            "route_desc": r.desc,
+            "route_type": r.type,
+            "route_url": r.url,
+            "route_color": r.color,
+            "route_text_color": r.text_color,
+            "route_sort_order": r.sort_order,
+        }
+        for r in net.routes
+    ]
+    df = pd.DataFrame(rows)
+    df["route_sort_order"] = df["route_sort_order"].astype("Int64")
+    return df
+
+
+def build_calendar(net: Network) -> pd.DataFrame:
+    names = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    rows = []
+    for s in net.services:
+        if s.weekdays is None or s.start_date is None or s.end_date is None:
+            continue
+        row: dict[str, object] = {"service_id": s.id}
+        row.update({n: int(flag) for n, flag in zip(names, s.weekdays, strict=True)})
+        row["start_date"] = s.start_date.strftime("%Y%m%d")
+        row["end_date"] = s.end_date.strftime("%Y%m%d")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def build_calendar_dates(net: Network) -> pd.DataFrame:
+    rows = [
+        {"service_id": s.id, "date": d.strftime("%Y%m%d"), "exception_type": kind}
+        for s in net.services
+        for kind, dates in ((1, s.added), (2, s.removed))
+        for d in sorted(set(dates))
+    ]
+    return pd.DataFrame(rows)
+
+
+def build_feed_info(net: Network) -> pd.DataFrame:
+    f = net.feed
+    starts = [d for s in net.services for d in ([s.start_date] if s.start_date else []) + s.added]
+    ends = [d for s in net.services for d in ([s.end_date] if s.end_date else []) + s.added]
+    start = f.start_date or (min(starts) if starts else None)
+    end = f.end_date or (max(ends) if ends else None)
+    row = {
+        "feed_publisher_name": f.publisher_name,
+        "feed_publisher_url": f.publisher_url,
+        "feed_lang": f.lang,
+        "default_lang": f.default_lang,
+        "feed_start_date": start.strftime("%Y%m%d") if start else None,
+        "feed_end_date": end.strftime("%Y%m%d") if end else None,
+        "feed_version": f.version or net.digest[:12],
+        "feed_contact_email": f.contact_email,
+        "feed_contact_url": f.contact_url,
+    }
+    return pd.DataFrame([row])
+
+
+def build_translations(net: Network) -> pd.DataFrame:
+    """Names in other languages (from ``{lang: name}`` maps) plus explicit translations."""
+    lang = net.feed.lang
+    rows = []
+    for a in net.agencies:
+        rows += [("agency", "agency_name", lg, t, a.id) for lg, t in a.names.items() if lg != lang]
+    for s in net.stops:
+        rows += [("stops", "stop_name", lg, t, s.id) for lg, t in s.names.items() if lg != lang]
+    for r in net.routes:
+        rows += [
+            ("routes", "route_long_name", lg, t, r.id)
+            for lg, t in r.long_names.items()
+            if lg != lang
+        ]
+    df = pd.DataFrame(
+        rows, columns=["table_name", "field_name", "language", "translation", "record_id"]
+    )
+    extra = pd.DataFrame(
+        [
+            {
+                "table_name": t.table,
+                "field_name": t.field,
+                "language": t.language,
+                "translation": t.translation,
+                "record_id": t.record_id,
+                "record_sub_id": t.record_sub_id,
+                "field_value": t.field_value,
+            }
+            for t in net.translations
+        ]
+    )
+    if not extra.empty:
+        df = pd.concat([df, extra], ignore_index=True)
+    return df
+
+
+def build_transfers(net: Network) -> pd.DataFrame:
+    df = pd.DataFrame(
+        [
+            {
+                "from_stop_id": t.from_stop,
+                "to_stop_id": t.to_stop,
+                "from_route_id": t.from_route,
+                "to_route_id": t.to_route,
+                "transfer_type": t.type,
+                "min_transfer_time": t.min_time,
+            }
+            for t in net.transfers
+        ]
+    )
+    if not df.empty:
+        df["min_transfer_time"] = df["min_transfer_time"].astype("Int64")
+    return df
+
+
+# --------------------------------------------------------------------------- trips & stop_times
+
+
+@dataclass
+class _PatternTrips:
+    """The expanded trips of one pattern: one row per trip, plus the per-stop pattern arrays."""
+
+    route: Route
+    pattern: Pattern
+    shape_id: str
+    stop_ids: np.ndarray
+    dist: np.ndarray
+    trip_ids: list[str] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)
+    short_names: list[str | None] = field(default_factory=list)
+    headsigns: list[str | None] = field(default_factory=list)
+    blocks: list[str | None] = field(default_factory=list)
+    # regular trips: first-stop departures (agency seconds); offsets shared by the pattern
+    starts: list[int] = field(default_factory=list)
+    # explicit-timetable trips: full arrays
+    explicit: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+
+
+class Compiler:
+    """Resolves times and shapes for every pattern, collecting located errors."""
+
+    def __init__(self, net: Network) -> None:
+        self.net = net
+        self.tz = net.timezone
+        self.services: dict[str, Service] = {s.id: s for s in net.services}
+        self.errors: list[SourceError] = []
+        self.shapes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.trip_ids: dict[str, str] = {}  # trip_id -> where first defined
+
+    def agency_time(self, t: Time, stop_zone: str, service_id: str) -> int | None:
+        """Convert one written time to agency seconds, or record why it cannot be."""
+        zone = t.zone or stop_zone
+        service = self.services.get(service_id)
+        if service is None:
+            return None
+        delta, changed = zone_delta(zone, self.tz, service)
+        if changed is not None:
+            self.errors.append(
+                t.loc.error(
+                    f"{t.text!r}: the offset between {zone} and the agency zone {self.tz} "
+                    f"changes on {changed} within service '{service_id}' (expected a constant "
+                    "offset: split the service at that date)"
+                )
+            )
+            return None
+        secs = t.seconds + delta
+        if secs < 0:
+            self.errors.append(
+                t.loc.error(
+                    f"{t.text!r} is {hhmmss(-secs)} before the start of the service day in "
+                    f"{self.tz} (expected a time on or after 00:00 agency time: move it to the "
+                    "previous day's "
+                    "service)"
+                )
+            )
+            return None
+        return secs
+
+    def pattern_offsets(self, pattern: Pattern) -> tuple[np.ndarray, np.ndarray]:
+        """Arrival and departure offsets from the first departure, seconds."""
+        m = len(pattern.stops)
+        arr = np.zeros(m, dtype=np.int64)
+        dep = np.zeros(m, dtype=np.int64)
+        for k, ps in enumerate(pattern.stops):
+            if k:
+                arr[k] = dep[k - 1] + (ps.run or 0)
+                dep[k] = arr[k] + (ps.dwell if k < m - 1 else 0)
+        return arr, dep
+
+    def shape_for(
+        self, pattern: Pattern, coords_stops: list[tuple[float, float]]
+    ) -> tuple[str, np.ndarray]:
+        """The shape id of the pattern and each stop's distance along it (km)."""
+        sh = pattern.shape
+        shape_id = (sh.id if sh and sh.id else None) or f"shp_{pattern.id}"
+        if sh and sh.coords:
+            line = dedupe(sh.coords)
+            dist = (
+                project_stops(line, coords_stops) if len(line) >= 2 else np.zeros(len(coords_stops))
+            )
+        else:
+            line = dedupe(coords_stops)
+            lat = np.array([c[0] for c in coords_stops])
+            lon = np.array([c[1] for c in coords_stops])
+            dist = cumulative_km(lat, lon)
+        if shape_id not in self.shapes:
+            lat = np.array([c[0] for c in line])
+            lon = np.array([c[1] for c in line])
+            self.shapes[shape_id] = (lat, lon, cumulative_km(lat, lon))
+        return shape_id, np.round(dist, 3)
+
+    def claim_trip_id(self, trip_id: str, where: Trip | Frequency) -> None:
+        if trip_id in self.trip_ids:
+            self.errors.append(
+                where.loc.error(
+                    f"duplicate trip id '{trip_id}' (first at {self.trip_ids[trip_id]}; "
+                    "expected unique ids: set 'id' or a distinct 'trip_short_name')"
+                )
+            )
+        else:
+            self.trip_ids[trip_id] = f"{where.loc.file}:{where.loc.line}"
+
+    def expand(self, route: Route, pattern: Pattern) -> _PatternTrips:
+        stops = [self.net.stop(ps.stop_id) for ps in pattern.stops]
+        shape_id, dist = self.shape_for(pattern, [(s.lat, s.lon) for s in stops])
+        out = _PatternTrips(
+            route, pattern, shape_id, np.array([s.id for s in stops], dtype=object), dist
+        )
+        first_zone = stops[0].timezone
+        arr_off, dep_off = self.pattern_offsets(pattern)
+        for trip in pattern.trips:
+            if trip.times is not None:
+                self.explicit_trip(out, trip, stops, arr_off, dep_off)
+                continue
+            for n, t in enumerate(trip.departures):
+                secs = self.agency_time(t, first_zone, trip.service)
+                if secs is None:
+                    continue
+                if trip.id:
+                    trip_id = trip.id if len(trip.departures) == 1 else f"{trip.id}_{n + 1}"
+                elif trip.short_name and len(trip.departures) == 1:
+                    trip_id = f"{pattern.id}_{trip.short_name}"
+                else:
+                    trip_id = f"{pattern.id}_{trip.service}_{hhmmss(secs).replace(':', '')}"
+                self.claim_trip_id(trip_id, trip)
+                self._add(out, trip_id, trip.service, trip.short_name, trip.headsign, trip.block)
+                out.starts.append(secs)
+        for n, f in enumerate(pattern.frequencies):
+            start = self.agency_time(f.start, first_zone, f.service)
+            end = self.agency_time(f.end, first_zone, f.service)
+            if start is None or end is None:
+                continue
+            if end <= start:
+                self.errors.append(
+                    f.end.loc.error(
+                        f"end {f.end.text!r} is not after start {f.start.text!r} in agency time"
+                    )
+                )
+                continue
+            fid = f.id or f"{pattern.id}_f{n + 1}"
+            if f.expand:
+                for secs in range(start, end, f.headway):
+                    trip_id = f"{fid}_{hhmmss(secs).replace(':', '')}"
+                    self.claim_trip_id(trip_id, f)
+                    self._add(out, trip_id, f.service, None, None, None)
+                    out.starts.append(secs)
+            else:
+                self.claim_trip_id(fid, f)
+                self._add(out, fid, f.service, None, None, None)
+                out.starts.append(start)
+                self.frequencies.append((fid, start, end, f.headway, int(f.exact_times)))
+        return out
+
+    frequencies: list[tuple[str, int, int, int, int]]
+
+    @staticmethod
+    def _add(
+        out: _PatternTrips,
+        trip_id: str,
+        service: str,
+        short: str | None,
+        headsign: str | None,
+        block: str | None,
+    ) -> None:
+        out.trip_ids.append(trip_id)
+        out.services.append(service)
+        out.short_names.append(short)
+        out.headsigns.append(headsign)
+        out.blocks.append(block)
+
+    def explicit_trip(
+        self, out: _PatternTrips, trip: Trip, stops: list, arr_off: np.ndarray, dep_off: np.ndarray
+    ) -> None:
+        """A trip given stop by stop in local zones; gaps are derived from the run times."""
+        assert trip.times is not None
+        m = len(out.stop_ids)
+        if len(trip.times) != m:
+            return  # already reported by the loader
+        arr = np.zeros(m, dtype=np.int64)
+        dep = np.zeros(m, dtype=np.int64)
+        tp = np.zeros(m, dtype=np.int8)
+        prev_dep: int | None = None
+        prev_text = ""
+        ok = True
+        for k, entry in enumerate(trip.times):
+            zone = stops[k].timezone
+            a = d = None
+            if entry is not None:
+                a = self.agency_time(entry.arrival, zone, trip.service) if entry.arrival else None
+                d = (
+                    self.agency_time(entry.departure, zone, trip.service)
+                    if entry.departure
+                    else None
+                )
+                if (entry.arrival and a is None) or (entry.departure and d is None):
+                    ok = False
+                    continue
+                tp[k] = 1
+            dwell = int(dep_off[k] - arr_off[k])
+            if a is None and d is None:
+                if prev_dep is None:
+                    ok = False
+                    continue
+                if out.pattern.stops[k].run is None:
+                    self.errors.append(
+                        out.pattern.stops[k].loc.error(
+                            "missing run time: this stop has no published time in "
+                            f"trip {trip.short_name or trip.loc.path} (expected 'run' minutes or "
+                            "'distance_km' and 'speed_kmh' to derive it)"
+                        )
+                    )
+                    ok = False
+                    continue
+                a = prev_dep + int(arr_off[k] - dep_off[k - 1])
+                d = a + dwell
+                tp[k] = 1 if out.pattern.stops[k].timepoint else 0
+            elif a is None:
+                a = d if k in (0, m - 1) else d - dwell  # type: ignore[operator]
+            elif d is None:
+                d = a if k in (0, m - 1) else a + dwell
+            assert a is not None and d is not None
+            where = entry.loc if entry is not None else trip.loc
+            if prev_dep is not None and a < prev_dep:
+                self.errors.append(
+                    where.error(
+                        f"times decrease along the trip: arrives {hhmmss(a)} agency time, "
+                        f"before the previous stop's departure {hhmmss(prev_dep)} ({prev_text}) "
+                        "(expected "
+                        "non-decreasing times; write times after midnight as 25:10)"
+                    )
+                )
+                ok = False
+            elif d < a:
+                self.errors.append(
+                    where.error(
+                        f"departure {hhmmss(d)} is before arrival {hhmmss(a)} (agency time)"
+                    )
+                )
+                ok = False
+            arr[k], dep[k] = a, d
+            prev_dep = d
+            prev_text = (
+                (entry.departure or entry.arrival).text
+                if entry and (entry.departure or entry.arrival)
+                else "derived"
+            )
+        if not ok:
+            return
+        trip_id = trip.id or (
+            f"{out.pattern.id}_{trip.short_name}"
+            if trip.short_name
+            else f"{out.pattern.id}_{trip.service}_{hhmmss(int(dep[0])).replace(':', '')}"
+        )
+        self.claim_trip_id(trip_id, trip)
+        self._add(out, trip_id, trip.service, trip.short_name, trip.headsign, trip.block)
+        out.explicit.append((len(out.trip_ids) - 1, arr, dep, tp))
+
+
+def compile_network(net: Network) -> dict[str, pd.DataFrame]:
+    """Every GTFS table of the network (empty frames for files without rows)."""
+    comp = Compiler(net)
+    comp.frequencies = []
+    expanded = [comp.expand(r, p) for r in net.routes for p in r.patterns]
+    if comp.errors:
+        raise SourceErrors(comp.errors)
+    tables = {
+        "agency.txt": build_agency(net),
+        "stops.txt": build_stops(net),
+        "routes.txt": build_routes(net),
+        "trips.txt": build_trips(expanded),
+        "stop_times.txt": build_stop_times(comp, expanded),
+        "calendar.txt": build_calendar(net),
+        "calendar_dates.txt": build_calendar_dates(net),
+        "frequencies.txt": build_frequencies(comp),
+        "shapes.txt": build_shapes(comp),
+        "feed_info.txt": build_feed_info(net),
+        "translations.txt": build_translations(net),
+        "transfers.txt": build_transfers(net),
+    }
+    return tables
+
+
+def build_trips(expanded: list[_PatternTrips]) -> pd.DataFrame:
+    parts = []
+    for e in expanded:
+        n = len(e.trip_ids)
+        if not n:
+            continue
+        p = e.pattern
+        headsign = p.headsign or None
+        parts.append(
+            pd.DataFrame(
+                {
+                    "route_id": [e.route.id] * n,
+                    "service_id": e.services,
+                    "trip_id": e.trip_ids,
+                    "trip_headsign": [h or headsign for h in e.headsigns],
+                    "trip_short_name": e.short_names,
+                    "direction_id": pd.array([p.direction] * n, dtype="Int64"),
+                    "block_id": e.blocks,
+                    "shape_id": [e.shape_id] * n,
+                    "wheelchair_accessible": pd.array([p.wheelchair_accessible] * n, dtype="Int64"),
+                    "bikes_allowed": pd.array([p.bikes_allowed] * n, dtype="Int64"),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def build_stop_times(comp: Compiler, expanded: list[_PatternTrips]) -> pd.DataFrame:
+    """Vectorised: per pattern, departures[:, None] + offsets[None, :]; rows come out sorted by
+    (trip_id, stop_sequence) via a block permutation, and ids/times as categoricals, so writing
+    millions of rows never touches a Python string per row."""
+    # flat per-pattern-stop attributes; each row points at one pattern stop ("ps")
+    ps_stop, ps_seq, ps_dist, ps_tp, ps_head, ps_pick, ps_drop = [], [], [], [], [], [], []
+    row_ps, row_arr, row_dep, row_tp, row_trip = [], [], [], [], []
+    trip_ids: list[str] = []
+    trip_len: list[np.ndarray] = []
+    base = 0
+    for e in expanded:
+        m = len(e.stop_ids)
+        p = e.pattern
+        arr_off, dep_off = comp.pattern_offsets(p)
+        tp_pattern = np.array(
+            [1 if (k == 0 or ps.timepoint) else 0 for k, ps in enumerate(p.stops)], dtype=np.int8
+        )
+        ps_stop += list(e.stop_ids)
+        ps_seq.append(np.arange(1, m + 1, dtype=np.int64))
+        ps_dist.append(np.asarray(e.dist, dtype=float))
+        ps_tp.append(tp_pattern)
+        ps_head += [ps.headsign for ps in p.stops]
+        ps_pick += [ps.pickup for ps in p.stops]
+        ps_drop += [ps.drop_off for ps in p.stops]
+        local = np.arange(base, base + m, dtype=np.int64)
+        explicit_idx = {i for i, *_ in e.explicit}
+        regular = [i for i in range(len(e.trip_ids)) if i not in explicit_idx]
+        first_trip = len(trip_ids)
+        trip_ids += e.trip_ids
+        if regular:
+            starts = np.asarray(e.starts, dtype=np.int64)
+            n = len(regular)
+            row_trip.append(np.repeat(first_trip + np.asarray(regular, dtype=np.int64), m))
+            row_arr.append((starts[:, None] + arr_off[None, :]).ravel())
+            row_dep.append((starts[:, None] + dep_off[None, :]).ravel())
+            row_ps.append(np.tile(local, n))
+            row_tp.append(np.tile(tp_pattern, n))
+        for i, arr, dep, tp in e.explicit:
+            row_trip.append(np.full(m, first_trip + i, dtype=np.int64))
+            row_arr.append(arr)
+            row_dep.append(dep)
+            row_ps.append(local)
+            row_tp.append(tp)
+        trip_len.append(np.full(len(e.trip_ids), m, dtype=np.int64))
+        base += m
+    if not row_trip:
+        return pd.DataFrame()
+    trip = np.concatenate(row_trip)
+    # permutation: trips in trip_id order, each trip's rows (already in sequence order) together
+    names = np.array(trip_ids, dtype=object)
+    order = np.argsort(names, kind="stable")
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    perm = np.argsort(rank[trip], kind="stable")
+    ps = np.concatenate(row_ps)[perm]
+    stop_names = np.array(ps_stop, dtype=object)
+    stop_cats, stop_codes = np.unique(stop_names, return_inverse=True)
+    df = pd.DataFrame(
+        {
+            "trip_id": pd.Categorical.from_codes(rank[trip[perm]], categories=names[order]),
+            "arrival_time": format_times(np.concatenate(row_arr)[perm]),
+            "departure_time": format_times(np.concatenate(row_dep)[perm]),
+            "stop_id": pd.Categorical.from_codes(stop_codes[ps], categories=stop_cats),
+            "stop_sequence": np.concatenate(ps_seq)[ps],
+            "shape_dist_traveled": np.concatenate(ps_dist)[ps],
+            "timepoint": np.concatenate(row_tp)[perm],
+        }
+    )
+    for col, values, dtype in (
+        ("stop_headsign", ps_head, None),
+        ("pickup_type", ps_pick, "Int64"),
+        ("drop_off_type", ps_drop, "Int64"),
+    ):
+        if any(v is not None for v in values):
+            arr = pd.array(values, dtype=dtype) if dtype else pd.array(values, dtype="str")
+            df[col] = arr.take(ps)
+    return df
+
+
+def build_frequencies(comp: Compiler) -> pd.DataFrame:
+    rows = [
+        {
+            "trip_id": t,
+            "start_time": hhmmss(s),
+            "end_time": hhmmss(e),
+            "headway_secs": h,
+            "exact_times": x,
+        }
+        for t, s, e, h, x in comp.frequencies
+    ]
+    return pd.DataFrame(rows)
+
+
+def build_shapes(comp: Compiler) -> pd.DataFrame:
+    parts = []
+    for shape_id, (lat, lon, cum) in comp.shapes.items():
+        n = len(lat)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "shape_id": [shape_id] * n,
+                    "shape_pt_lat": np.round(lat, 6),
+                    "shape_pt_lon": np.round(lon, 6),
+                    "shape_pt_sequence": np.arange(1, n + 1),
+                    "shape_dist_traveled": np.round(cum, 3),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

@@ -1,0 +1,397 @@
+"""Read a GTFS zip or folder into string tables, reporting every CSV-level problem.
+
+The reading follows the canonical validator's loader (univocity parser) so that row numbers and
+verdicts agree: UTF-8 with malformed bytes replaced by U+FFFD (``invalid_character`` then finds
+them), a leading BOM ignored, blank lines skipped, rows numbered by *physical line* with the header
+as line 1 (a row spanning lines because of a quoted newline gets the number of its last line), a
+row whose cell count differs from the header dropped with ``invalid_row_length``, a header with an
+ERROR (empty or duplicated name, missing required column) ending the file before its rows.
+
+Fast path: pyarrow.csv with every column as a string, used when the bytes are valid UTF-8 and the
+file has one physical line per row. Anything else goes through a careful ``csv`` module fallback.
+Nothing here raises on bad bytes: problems become notices, and a bad file never hides the others.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from gtfs_builder import spec
+from gtfs_builder.validate.notices import Notices, Severity, declare
+
+OWNER = "files.csv_loader"
+for _code, _sev, _doc in (
+    ("unknown_file", Severity.INFO, "A file is unknown."),
+    ("empty_file", Severity.ERROR, "A CSV file is empty."),
+    ("invalid_input_files_in_subfolder", Severity.ERROR, "At least 1 GTFS file is in a subfolder."),
+    ("empty_column_name", Severity.ERROR, "A column name is empty."),
+    ("duplicated_column", Severity.ERROR, "Duplicated column in CSV."),
+    ("unknown_column", Severity.INFO, "A column name is unknown."),
+    ("missing_required_column", Severity.ERROR, "A required column is missing in the input file."),
+    ("invalid_row_length", Severity.ERROR, "Invalid csv row length."),
+    ("empty_row", Severity.WARNING, "A row in the input file has only spaces."),
+    ("csv_parsing_failed", Severity.ERROR, "Parsing of a CSV file failed."),
+    ("too_many_rows", Severity.ERROR, "A CSV file has too many rows."),
+    ("i_o_error", Severity.ERROR, "Error in IO operation (unreadable archive entry, zip bomb)."),
+):
+    declare(_code, _sev, _doc, OWNER)
+
+MAX_CHARS_PER_COLUMN = 4096  # univocity's default cap; areas.txt is uncapped
+MAX_ROW_NUMBER = 1_000_000_000
+MAX_INFLATED_BYTES = 8 * 1024**3  # refuse archives that inflate beyond 8 GiB in total
+MAX_RATIO = 1000  # ... or whose entries inflate more than 1000:1 (and > 100 MB)
+MACOSX = "__MACOSX"
+# Names the canonical validator tests nested entries against (its GtfsFiles enum).
+SUBFOLDER_NAMES = frozenset(
+    ["agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt", "calendar.txt", "calendar_dates.txt", "fare_attributes.txt", "fare_rules.txt", "fare_media.txt", "fare_products.txt", "fare_leg_rules.txt", "fare_transfer_rules.txt", "areas.txt", "stop_areas.txt", "shapes.txt", "frequencies.txt", "transfers.txt", "pathways.txt", "levels.txt", "translations.txt", "feed_info.txt", "attributions.txt"]
+)
+
+
+class InputError(Exception):
+    """The input cannot be read at all (not found, not a zip): no report is possible."""
+
+
+class LoadStatus(enum.Enum):
+    """How far a table got: canonical multi-file checks skip tables that are not ``OK``."""
+
+    OK = "ok"
+    MISSING = "missing"
+    EMPTY_FILE = "empty_file"
+    INVALID_HEADERS = "invalid_headers"
+    UNPARSABLE_ROWS = "unparsable_rows"
+
+
+@dataclass
+class RawTable:
+    """One CSV file as strings: ``frame`` has a column per header name (first occurrence of a
+    duplicate; empty names dropped), raw cell text ("" when empty), plus ``csv_row``."""
+
+    filename: str
+    header: list[str]
+    frame: pd.DataFrame
+    status: LoadStatus = LoadStatus.OK
+
+
+@dataclass
+class Archive:
+    """The input zip or folder: which GTFS files it holds and how to get their bytes."""
+
+    path: Path
+    entries: dict[str, str] = field(default_factory=dict)  # canonical name -> entry name
+    unknown: list[str] = field(default_factory=list)
+    subfolder_tables: bool = False
+    _zip: zipfile.ZipFile | None = None
+    _infos: dict[str, zipfile.ZipInfo] = field(default_factory=dict)
+
+    def names(self) -> list[str]:
+        return list(self.entries)
+
+    def size(self, name: str) -> int:
+        entry = self.entries[name]
+        if self._zip is not None:
+            return self._infos[entry].file_size
+        return (self.path / entry).stat().st_size
+
+    def read_bytes(self, name: str) -> bytes:
+        entry = self.entries[name]
+        if self._zip is not None:
+            info = self._infos[entry]
+            if info.file_size > MAX_INFLATED_BYTES:
+                raise OSError(f"{entry} inflates to {info.file_size} bytes, beyond the limit")
+            with self._zip.open(info) as fh:
+                data = fh.read(MAX_INFLATED_BYTES + 1)
+            if len(data) > MAX_INFLATED_BYTES:
+                raise OSError(f"{entry} inflates beyond {MAX_INFLATED_BYTES} bytes")
+            return data
+        return (self.path / entry).read_bytes()
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+
+
+def open_archive(path: str | Path, notices: Notices) -> Archive:
+    """Open a zip or folder and report file-level problems (unknown, subfolder, empty, bomb)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or directory")
+    zf = None
+    if path.is_dir():
+        all_names = [p.name for p in sorted(path.iterdir()) if p.is_file()]
+        for sub in sorted(path.iterdir()):
+            if sub.is_dir():
+                all_names += [
+                    str(p.relative_to(path)).replace("\\", "/") for p in sub.rglob("*") if p.is_file()
+                ]
+        infos: dict[str, zipfile.ZipInfo] = {}
+    else:
+        try:
+            zf = zipfile.ZipFile(path)
+            infolist = zf.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise InputError(f"{path}: not a zip archive or folder ({exc})") from None
+        infos = {}
+        for info in infolist:
+            infos.setdefault(info.filename, info)
+        all_names = [i.filename for i in infolist if not i.is_dir()]
+        total = sum(i.file_size for i in infos.values())
+        packed = sum(i.compress_size for i in infos.values())
+        if total > MAX_INFLATED_BYTES or (total > 100e6 and total > MAX_RATIO * max(packed, 1)):
+            notices.add(
+                "i_o_error",
+                exception="ZipBomb",
+                message=f"archive inflates to {total} bytes from {packed}: refused",
+            )
+            zf.close()
+            return Archive(path)
+        all_names = _unwrap_mac_folder(all_names, path.stem)
+    archive = Archive(path, _zip=zf, _infos=infos)
+    archive.subfolder_tables = any(
+        "/" in n and n.rsplit("/", 1)[-1] in SUBFOLDER_NAMES for n in all_names
+    )
+    if archive.subfolder_tables:
+        notices.add("invalid_input_files_in_subfolder", message="GTFS files found in a subfolder")
+    for name in dict.fromkeys(all_names):
+        if "/" in name or not name.strip() or (zf is not None and name == ".DS_Store"):
+            continue
+        canonical = name.lower()
+        if spec.is_known_file(canonical) and canonical not in archive.entries:
+            archive.entries[canonical] = name
+        else:
+            archive.unknown.append(name)
+            notices.add("unknown_file", filename=name)
+    for name in archive.entries:
+        if name.endswith(".txt") and archive.size(name) == 0:
+            notices.add("empty_file", filename=name)
+    return archive
+
+
+def _unwrap_mac_folder(names: list[str], stem: str) -> list[str]:
+    """A zip made by macOS Finder wraps everything in one folder: read through it."""
+    plain = [n for n in names if not n.startswith(MACOSX + "/")]
+    tops = {n.split("/", 1)[0] for n in plain}
+    if len(tops) == 1 and all("/" in n for n in plain) and plain:
+        top = next(iter(tops))
+        if top == stem:
+            return [n.split("/", 1)[1] for n in plain]
+    return names
+
+
+# --------------------------------------------------------------------------------------- tables
+
+
+def read_table(archive: Archive, name: str, notices: Notices) -> RawTable:
+    """Read one GTFS CSV file into strings, reporting header and row-shape problems."""
+    fspec = spec.FILES.get(name)
+    if name not in archive.entries:
+        cols = list(fspec.fields) if fspec else []
+        return RawTable(name, [], _empty(cols), LoadStatus.MISSING)
+    try:
+        data = archive.read_bytes(name)
+    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError) as exc:
+        notices.add("i_o_error", filename=name, exception=type(exc).__name__, message=str(exc))
+        return RawTable(name, [], _empty([]), LoadStatus.INVALID_HEADERS)
+    if not data.strip():
+        return RawTable(name, [], _empty([]), LoadStatus.EMPTY_FILE)
+    cap = None if name == "areas.txt" else MAX_CHARS_PER_COLUMN
+    table = _fast_read(name, data, cap)
+    if table is None:
+        table = _slow_read(name, data, notices, cap)
+    if table.status in (LoadStatus.OK, LoadStatus.UNPARSABLE_ROWS) and not _check_header(
+        name, table.header, notices
+    ):
+        table.status = LoadStatus.INVALID_HEADERS
+        table.frame = _empty([c for c in dict.fromkeys(table.header) if c])
+    return table
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series([], dtype="str") for c in columns})
+    frame["csv_row"] = pd.Series([], dtype="int64")
+    return frame
+
+
+def _check_header(name: str, header: list[str], notices: Notices) -> bool:
+    """Report header problems; False when one is an ERROR (the rows are then not read)."""
+    ok = True
+    fspec = spec.FILES.get(name)
+    seen: dict[str, int] = {}
+    for i, col in enumerate(header, start=1):
+        if col == "":
+            notices.add("empty_column_name", filename=name, index=i)
+            ok = False
+            continue
+        if col in seen:
+            notices.add(
+                "duplicated_column", filename=name, fieldName=col, firstIndex=seen[col], secondIndex=i
+            )
+            ok = False
+        else:
+            seen[col] = i
+        if fspec is not None and col not in fspec.fields:
+            notices.add("unknown_column", filename=name, fieldName=col, index=i)
+    if fspec is not None:
+        for col in sorted(set(fspec.required_columns) - seen.keys()):
+            notices.add("missing_required_column", filename=name, fieldName=col)
+            ok = False
+    return ok
+
+
+def _clean_header(raw: list[str]) -> list[str]:
+    return [h.strip() for h in raw]
+
+
+def _fast_read(name: str, data: bytes, cap: int | None) -> RawTable | None:
+    """pyarrow.csv on clean bytes; None when the file needs the careful reader."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\r" in data and b"\r\n" not in data:  # lone CR line ends: fallback handles them
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if b"\x00" in data:
+        return None
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if data.count(b"\r") and data.count(b"\r") != data.count(b"\r\n"):
+        return None
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 26),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=None, strings_can_be_null=False, quoted_strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
+        return None
+    # All columns as strings (autogenerate names -> read header as the first data row).
+    cols = []
+    for col in table.columns:
+        if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
+            return None
+        cols.append(col)
+    if table.num_rows < 1 or table.num_rows != lines:
+        return None  # blank lines or multi-line rows: numbering needs the careful reader
+    header = _clean_header([c[0].as_py() for c in cols])
+    if cap is not None:
+        for col in cols:
+            if len(col) and pc.max(pc.utf8_length(col)).as_py() > cap:
+                return None
+    body = table.slice(1)
+    n = body.num_rows
+    frame_cols: dict[str, pd.Series] = {}
+    for h, col in zip(header, body.columns, strict=True):
+        if h == "" or h in frame_cols:
+            continue
+        frame_cols[h] = pd.Series(col.combine_chunks(), dtype="str")
+    frame = pd.DataFrame(frame_cols)
+    if frame.shape[1] == 0:
+        frame = pd.DataFrame(index=pd.RangeIndex(n))
+    frame["csv_row"] = pd.RangeIndex(2, n + 2).to_numpy(dtype="int64")
+    return RawTable(name, header, frame)
+
+
+class _LineCounter:
+    """Feeds csv.reader one physical line at a time, so ``line_num`` is the canonical row."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = io.StringIO(text, newline="")
+        self.last = ""
+
+    def __iter__(self) -> _LineCounter:
+        return self
+
+    def __next__(self) -> str:
+        line = self.lines.readline()
+        if not line:
+            raise StopIteration
+        self.last = line
+        return line
+
+
+def _slow_read(name: str, data: bytes, notices: Notices, cap: int | None) -> RawTable:
+    """The careful reader: any bytes, any line ends, quoted newlines, ragged rows."""
+    text = data.decode("utf-8", errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    text = text.replace("\x00", "\ufffd")
+    source = _LineCounter(text)
+    reader = csv.reader(source, strict=False)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    status = LoadStatus.OK
+    try:
+        for values in reader:
+            line = reader.line_num
+            if header is None:
+                if not values or (len(values) == 1 and not values[0].strip()):
+                    continue
+                header = _clean_header(values)
+                if cap is not None and any(len(h) > cap for h in header):
+                    notices.add("csv_parsing_failed", filename=name, lineIndex=0, charIndex=cap + 1)
+                    return RawTable(name, header, _empty([]), LoadStatus.INVALID_HEADERS)
+                continue
+            if line > MAX_ROW_NUMBER:
+                notices.add("too_many_rows", filename=name, rowNumber=line)
+                status = LoadStatus.UNPARSABLE_ROWS
+                break
+            if not values:
+                continue
+            if len(values) == 1 and not values[0].strip():
+                if values[0] == "" and source.last.strip() == "":
+                    # a whitespace line is skipped, unless it ends the file without a newline
+                    if source.last.endswith(("\n", "\r")):
+                        continue
+                elif source.last.endswith(("\n", "\r")) and not source.last.strip().strip('"'):
+                    continue
+                notices.add("empty_row", filename=name, csvRowNumber=line)
+                continue
+            if cap is not None and any(len(v) > cap for v in values):
+                notices.add(
+                    "csv_parsing_failed",
+                    filename=name,
+                    lineIndex=line - 1,
+                    message=f"a value is longer than {cap} characters",
+                )
+                return RawTable(name, header, _empty(list(dict.fromkeys(header))), status)
+            if len(values) != len(header):
+                notices.add(
+                    "invalid_row_length",
+                    filename=name,
+                    csvRowNumber=line,
+                    rowLength=len(values),
+                    headerCount=len(header),
+                )
+                status = LoadStatus.UNPARSABLE_ROWS
+                continue
+            rows.append(values)
+            numbers.append(line)
+    except csv.Error as exc:
+        notices.add(
+            "csv_parsing_failed", filename=name, lineIndex=reader.line_num, message=str(exc)
+        )
+        status = LoadStatus.UNPARSABLE_ROWS
+    if header is None:
+        return RawTable(name, [], _empty([]), LoadStatus.EMPTY_FILE)
+    frame_cols: dict[str, pd.Series] = {}
+    for i, h in enumerate(header):
+        if h == "" or h in frame_cols:
+            continue
+        frame_cols[h] = pd.Series([r[i] for r in rows], dtype="str")
+    frame = pd.DataFrame(frame_cols) if frame_cols else pd.DataFrame(index=range(len(rows)))
+    frame["csv_row"] = pd.Series(numbers, dtype="int64")
+    return RawTable(name, header, frame, status)

@@ -1,0 +1,184 @@
+"""``Feed``: the loaded GTFS feed that every rule reads.
+
+Usage in a rule (see docs/ARCHITECTURE.md)::
+
+    @rule(files=["stops.txt"], notices={"my_code": (Severity.ERROR, "doc")})
+    def check_something(feed: Feed, notices: Notices) -> None:
+        if not feed.has("stops.txt"):
+            return
+        stops = feed.table("stops.txt")          # strings, <NA> when empty, + int "csv_row"
+        lat = feed.typed("stops.txt", "stop_lat")  # Float64 aligned to stops
+        bad = stops[lat.isna() & stops["stop_name"].notna()]
+        notices.add_frame("my_code", pd.DataFrame({"filename": "stops.txt",
+                                                   "csvRowNumber": bad["csv_row"]}))
+
+- ``table()`` holds the rows the canonical loader keeps: rows with a wrong cell count or a
+  field-level ERROR (invalid value, missing required field, ...) are dropped, exactly as the
+  canonical validator drops them before its rules run. Values are trimmed.
+- A column absent from the file is present in ``table()`` as all ``<NA>`` when the spec defines it
+  (so rules need not test for it); ``feed.has_column(file, col)`` says whether the header had it.
+- ``feed.dependency_failed(file)``: True when the canonical validator would skip a multi-file
+  check reading ``file`` (present but with an unreadable header, an empty file or a dropped row;
+  or a required file that is absent). Rules comparing tables should return early when it is True
+  for any file they read; per-row checks run on ``table()`` regardless.
+- Codes the core already emits (do not emit them again from a family): every CSV/file/field
+  code (missing_required_field, invalid_*, number_out_of_range, unexpected_enum_value,
+  leading_or_trailing_whitespaces, mixed_case_recommended_field, the generic
+  missing_recommended_field for fields the spec marks recommended), duplicate_key,
+  foreign_key_violation (every ``fk=`` of spec.py plus trips/timeframes.service_id and the
+  fares v2 network ids), point_near_origin / point_near_pole, and start_and_end_range_* for
+  stop_times.txt and timeframes.txt (calendar, feed_info, frequencies have their own).
+- Tables load lazily, once; each load emits the file's CSV- and field-level notices into the
+  run's ``Notices``. A loader crash becomes ``runtime_exception_in_loader_error``, never an
+  exception in the rule that asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from gtfs_builder import spec
+from gtfs_builder.validate import csvio, fieldtypes
+from gtfs_builder.validate.notices import Notices, Severity, declare
+
+declare(
+    "runtime_exception_in_loader_error",
+    Severity.ERROR,
+    "RuntimeException while loading GTFS dataset in memory.",
+    "files.csv_loader",
+)
+
+
+# Files whose absence makes dependent multi-file checks skip (canonical @Required tables).
+CANONICAL_REQUIRED = frozenset({"agency.txt", "routes.txt", "trips.txt", "stop_times.txt"})
+
+
+class Feed:
+    """A GTFS feed read from a zip or folder; tables are loaded on first use and cached."""
+
+    def __init__(
+        self,
+        archive: csvio.Archive,
+        notices: Notices,
+        *,
+        date: dt.date | None = None,
+        country_code: str | None = None,
+    ) -> None:
+        self.archive = archive
+        self.notices = notices
+        self.date: dt.date = date or dt.date.today()
+        self.country_code: str | None = country_code.upper() if country_code else None
+        self._tables: dict[str, pd.DataFrame] = {}
+        self._headers: dict[str, list[str]] = {}
+        self._status: dict[str, csvio.LoadStatus] = {}
+        self._typed: dict[tuple[str, str], pd.Series] = {}
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        notices: Notices | None = None,
+        *,
+        date: dt.date | None = None,
+        country_code: str | None = None,
+    ) -> Feed:
+        """Open a zip or folder (raises ``csvio.InputError`` when it cannot be read at all)."""
+        notices = notices if notices is not None else Notices()
+        return cls(
+            csvio.open_archive(path, notices), notices, date=date, country_code=country_code
+        )
+
+    # ------------------------------------------------------------------ contract
+    def has(self, filename: str) -> bool:
+        """The file is in the archive (even if empty or header-only)."""
+        return filename in self.archive.entries
+
+    def files(self) -> list[str]:
+        """The GTFS files present, in archive order."""
+        return self.archive.names()
+
+    def table(self, filename: str) -> pd.DataFrame:
+        """Rows kept by the canonical loader: string columns (<NA> when empty) + ``csv_row``."""
+        if filename not in self._tables:
+            self._load(filename)
+        return self._tables[filename]
+
+    def typed(self, filename: str, field: str) -> pd.Series:
+        """``field`` parsed by its spec type, aligned to ``table(filename)``; <NA> if invalid."""
+        key = (filename, field)
+        if key not in self._typed:
+            frame = self.table(filename)
+            values = frame[field] if field in frame else _na(len(frame), frame.index)
+            fspec = spec.field_spec(filename, field)
+            self._typed[key] = fieldtypes.parse(values, fspec.type if fspec else "text")
+        return self._typed[key]
+
+    def has_column(self, filename: str, column: str) -> bool:
+        """The file's header had this column."""
+        self.table(filename)
+        return column in self._headers.get(filename, [])
+
+    def header(self, filename: str) -> list[str]:
+        """The file's header as written (trimmed), empty when absent or unreadable."""
+        self.table(filename)
+        return list(self._headers.get(filename, []))
+
+    def status(self, filename: str) -> csvio.LoadStatus:
+        self.table(filename)
+        return self._status[filename]
+
+    def loaded_ok(self, filename: str) -> bool:
+        """Present, header fine and no row dropped: the canonical 'parsable' table status."""
+        return self.status(filename) is csvio.LoadStatus.OK
+
+    def dependency_failed(self, filename: str) -> bool:
+        """The canonical validator would skip a multi-file check reading ``filename``.
+
+        True when the file is present but failed (unreadable header, a dropped row, empty file),
+        or absent and required. An absent optional file reads as an empty table and does not fail;
+        a header-only file does not fail either.
+        """
+        if not self.has(filename):
+            return filename in CANONICAL_REQUIRED
+        return not self.loaded_ok(filename)
+
+    # ------------------------------------------------------------------ loading
+    def _load(self, filename: str) -> None:
+        fspec = spec.FILES.get(filename)
+        try:
+            raw = csvio.read_table(self.archive, filename, self.notices)
+            frame, dropped = raw.frame, False
+            if fspec is not None and raw.status in (
+                csvio.LoadStatus.OK,
+                csvio.LoadStatus.UNPARSABLE_ROWS,
+            ):
+                from gtfs_builder.validate.rules import fields
+
+                frame, dropped = fields.check_table(self, filename, frame, raw.header)
+            status = raw.status
+            if dropped and status is csvio.LoadStatus.OK:
+                status = csvio.LoadStatus.UNPARSABLE_ROWS
+            header = raw.header
+        except Exception as exc:  # a loader bug must not kill the run
+            self.notices.add(
+                "runtime_exception_in_loader_error",
+                filename=filename,
+                exception=type(exc).__name__,
+                message=str(exc),
+            )
+            frame, header, status = csvio._empty([]), [], csvio.LoadStatus.INVALID_HEADERS
+        if fspec is not None:
+            missing = [c for c in fspec.fields if c not in frame.columns]
+            for col in missing:
+                frame[col] = _na(len(frame), frame.index)
+        frame = frame.reset_index(drop=True)
+        self._tables[filename] = frame
+        self._headers[filename] = header
+        self._status[filename] = status
+
+
+def _na(n: int, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.NA, index=index, dtype="str")

@@ -1,0 +1,146 @@
+"""Key-level notices: duplicate primary keys and references to rows that do not exist.
+
+Follows the canonical validator: keys come from spec.py; a table that failed to load (a dropped
+row, a bad header) is not indexed, so it draws no duplicate_key and skips the references that
+read it; an absent optional parent is an empty table, so every reference into it is violated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from gtfs_builder import spec
+from gtfs_builder.validate.notices import Notices, Severity, rule
+
+if TYPE_CHECKING:
+    from gtfs_builder.validate.feed import Feed
+
+
+@dataclass(frozen=True)
+class Reference:
+    child: str
+    field: str
+    parents: tuple[tuple[str, str, bool], ...]  # (file, field, parent is an index, not a key)
+    label: str
+    parent_field: str
+    skip_empty: bool = False
+
+
+def _is_index(filename: str, field: str) -> bool:
+    key = spec.FILES[filename].primary_key
+    return not (len(key) == 1 and key[0] == field)
+
+
+def _references() -> list[Reference]:
+    refs = []
+    for name, fspec in spec.FILES.items():
+        for child_field, parent, parent_field in fspec.foreign_keys:
+            refs.append(
+                Reference(
+                    name,
+                    child_field,
+                    ((parent, parent_field, _is_index(parent, parent_field)),),
+                    parent,
+                    parent_field,
+                )
+            )
+    calendars = (("calendar.txt", "service_id", False), ("calendar_dates.txt", "service_id", True))
+    networks = (("networks.txt", "network_id", False), ("routes.txt", "network_id", True))
+    both_cal = "calendar.txt or calendar_dates.txt"
+    both_net = "routes.txt or networks.txt"
+    refs += [
+        Reference("fare_leg_join_rules.txt", "from_network_id", networks, both_net, "network_id"),
+        Reference("fare_leg_join_rules.txt", "to_network_id", networks, both_net, "network_id"),
+        Reference("fare_leg_rules.txt", "network_id", networks, both_net, "network_id", True),
+        Reference("trips.txt", "service_id", calendars, both_cal, "service_id"),
+        Reference("timeframes.txt", "service_id", calendars, both_cal, "service_id"),
+    ]
+    return refs
+
+
+REFERENCES = _references()
+
+
+@rule(
+    files=list(spec.FILES),
+    notices={"duplicate_key": (Severity.ERROR, "Duplicated entity.")},
+)
+def check_duplicate_keys(feed: Feed, notices: Notices) -> None:
+    """Two rows of a file share its primary key."""
+    for name in feed.files():
+        fspec = spec.FILES.get(name)
+        if fspec is None or not fspec.primary_key or not feed.loaded_ok(name):
+            continue
+        table = feed.table(name)
+        if len(table) < 2:
+            continue
+        key = list(fspec.primary_key)
+        # absent key fields compare as empty, as the canonical defaults them
+        keys = table[key].fillna("")
+        dup = keys.duplicated(keep=False)
+        if not dup.any():
+            continue
+        rows = table.loc[dup, ["csv_row"]].assign(**{k: keys.loc[dup, k] for k in key})
+        first = rows.groupby(key, sort=False)["csv_row"].transform("first")
+        later = rows[rows["csv_row"] != first]
+        out = pd.DataFrame(
+            {
+                "filename": name,
+                "oldCsvRowNumber": first[later.index].to_numpy(),
+                "newCsvRowNumber": later["csv_row"].to_numpy(),
+            }
+        )
+        for i, k in enumerate(key, start=1):
+            out[f"fieldName{i}"] = k
+            out[f"fieldValue{i}"] = later[k].to_numpy(dtype=object)
+        notices.add_frame("duplicate_key", out)
+
+
+@rule(
+    files=list(spec.FILES),
+    notices={"foreign_key_violation": (Severity.ERROR, "Wrong foreign key.")},
+)
+def check_foreign_keys(feed: Feed, notices: Notices) -> None:
+    """A field refers to a row of another file that does not exist."""
+    for ref in REFERENCES:
+        if not feed.has(ref.child) or feed.dependency_failed(ref.child):
+            continue
+        if any(feed.dependency_failed(p[0]) for p in ref.parents):
+            continue
+        if not feed.has_column(ref.child, ref.field):
+            continue
+        table = feed.table(ref.child)
+        values = table[ref.field]
+        present = values.notna()
+        if ref.skip_empty:
+            present &= values != ""
+        if not present.any():
+            continue
+        known: set[str] = set()
+        for pfile, pfield, is_index in ref.parents:
+            if pfile not in spec.FILES:
+                continue
+            pvalues = feed.table(pfile)[pfield]
+            known.update(pvalues.dropna().unique().tolist())
+            if is_index and pvalues.isna().any():
+                known.add("")
+        missing = present & ~values.isin(list(known))
+        if not missing.any():
+            continue
+        sel = table.loc[missing]
+        notices.add_frame(
+            "foreign_key_violation",
+            pd.DataFrame(
+                {
+                    "childFilename": ref.child,
+                    "childFieldName": ref.field,
+                    "parentFilename": ref.label,
+                    "parentFieldName": ref.parent_field,
+                    "fieldValue": sel[ref.field].to_numpy(dtype=object),
+                    "csvRowNumber": sel["csv_row"].to_numpy(),
+                }
+            ),
+        )

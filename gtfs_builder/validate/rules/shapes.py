@@ -1,0 +1,680 @@
+"""Shapes family: point sequences, usage, and shape distance consistency."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from gtfs_builder.validate.notices import Notices, Severity, rule
+from gtfs_builder.validate.rules.stop_times import _col, haversine_m, typed_or_na
+
+if TYPE_CHECKING:
+    from gtfs_builder.validate.feed import Feed
+
+EQUAL_DISTANCE_THRESHOLD_M = 1.11
+
+
+def shape_order(feed: Feed) -> tuple[np.ndarray, np.ndarray]:
+    """(positions of shapes rows sorted by shape_id then shape_pt_sequence, shape code per row)."""
+    sh = feed.table("shapes.txt")
+    codes, _ = pd.factorize(_col(sh, "shape_id"), use_na_sentinel=True)
+    seq = typed_or_na(feed, "shapes.txt", "shape_pt_sequence").astype("Float64")
+    seq_np = seq.fillna(np.inf).to_numpy(dtype=float)
+    keep = np.flatnonzero(codes >= 0)
+    order = keep[np.lexsort((seq_np[keep], codes[keep]))]
+    return order, codes[order]
+
+
+@rule(
+    files=["shapes.txt"],
+    notices={
+        "decreasing_shape_distance": (
+            Severity.ERROR,
+            "shape_dist_traveled decreases between consecutive shape points.",
+        ),
+        "equal_shape_distance_diff_coordinates": (
+            Severity.ERROR,
+            "Consecutive shape points more than 1.11 m apart have equal shape_dist_traveled.",
+        ),
+        "equal_shape_distance_diff_coordinates_distance_below_threshold": (
+            Severity.WARNING,
+            "Consecutive shape points under 1.11 m apart have equal shape_dist_traveled.",
+        ),
+        "equal_shape_distance_same_coordinates": (
+            Severity.WARNING,
+            "Consecutive shape points are duplicates (same place, same distance).",
+        ),
+    },
+)
+def check_shape_distance(feed: Feed, notices: Notices) -> None:
+    """shape_dist_traveled must increase along the shape, except for duplicate points."""
+    sh = feed.table("shapes.txt")
+    if sh.empty or "shape_dist_traveled" not in sh.columns:
+        return
+    order, code = shape_order(feed)
+    if len(order) < 2:
+        return
+    dist = typed_or_na(feed, "shapes.txt", "shape_dist_traveled").astype("Float64")
+    d = dist.to_numpy(dtype=float, na_value=np.nan)[order]
+    lat = typed_or_na(feed, "shapes.txt", "shape_pt_lat").astype("Float64")
+    lon = typed_or_na(feed, "shapes.txt", "shape_pt_lon").astype("Float64")
+    la = lat.to_numpy(dtype=float, na_value=np.nan)[order]
+    lo = lon.to_numpy(dtype=float, na_value=np.nan)[order]
+    seq = typed_or_na(feed, "shapes.txt", "shape_pt_sequence").astype("Float64")
+    sq = seq.to_numpy(dtype=float, na_value=np.nan)[order]
+    row = sh["csv_row"].to_numpy()[order]
+    sid = _col(sh, "shape_id").to_numpy(dtype=object)[order]
+    cur = np.arange(1, len(order))
+    prv = cur - 1
+    ok = (code[cur] == code[prv]) & ~np.isnan(d[cur]) & ~np.isnan(d[prv])
+    cur, prv = cur[ok], prv[ok]
+
+    def frame(c: np.ndarray, p: np.ndarray, with_distance: bool) -> pd.DataFrame:
+        data = {
+            "shapeId": sid[c],
+            "csvRowNumber": row[c],
+            "shapeDistTraveled": d[c],
+            "shapePtSequence": sq[c].astype(np.int64),
+            "prevCsvRowNumber": row[p],
+            "prevShapeDistTraveled": d[p],
+            "prevShapePtSequence": sq[p].astype(np.int64),
+        }
+        if with_distance:
+            data["actualDistanceBetweenShapePoints"] = haversine_m(la[p], lo[p], la[c], lo[c])
+        return pd.DataFrame(data)
+
+    dec = d[prv] > d[cur]
+    notices.add_frame("decreasing_shape_distance", frame(cur[dec], prv[dec], False))
+    eq = d[prv] == d[cur]
+    c, p = cur[eq], prv[eq]
+    same_xy = (la[c] == la[p]) & (lo[c] == lo[p])
+    notices.add_frame("equal_shape_distance_same_coordinates", frame(c[same_xy], p[same_xy], False))
+    c, p = c[~same_xy], p[~same_xy]
+    gap = haversine_m(la[p], lo[p], la[c], lo[c])
+    far = gap > EQUAL_DISTANCE_THRESHOLD_M
+    near = ~far & (gap > 0)
+    notices.add_frame("equal_shape_distance_diff_coordinates", frame(c[far], p[far], True))
+    notices.add_frame(
+        "equal_shape_distance_diff_coordinates_distance_below_threshold",
+        frame(c[near], p[near], True),
+    )
+
+
+@rule(
+    files=["shapes.txt", "trips.txt"],
+    notices={
+        "single_shape_point": (Severity.WARNING, "A shape has a single point."),
+        "unused_shape": (Severity.WARNING, "A shape is not referenced by any trip."),
+    },
+)
+def check_shape_usage(feed: Feed, notices: Notices) -> None:
+    """A shape is a line used by trips: it needs two points and a trip."""
+    sh = feed.table("shapes.txt")
+    if sh.empty:
+        return
+    sid = _col(sh, "shape_id")
+    frame = pd.DataFrame({"shapeId": sid, "csvRowNumber": sh["csv_row"]}).dropna(subset=["shapeId"])
+    firsts = frame.drop_duplicates("shapeId")
+    counts = frame["shapeId"].value_counts()
+    single = firsts[firsts["shapeId"].map(counts) == 1]
+    notices.add_frame("single_shape_point", single[["shapeId", "csvRowNumber"]])
+    used = set(_col(feed.table("trips.txt"), "shape_id").dropna())
+    unused = firsts[~firsts["shapeId"].isin(used)]
+    notices.add_frame("unused_shape", unused[["shapeId", "csvRowNumber"]])
+
+
+TRIP_SHAPE_DISTANCE_THRESHOLD_M = 11.1
+
+
+@rule(
+    files=["trips.txt", "stop_times.txt", "shapes.txt", "stops.txt"],
+    notices={
+        "trip_distance_exceeds_shape_distance": (
+            Severity.ERROR,
+            "A trip's shape_dist_traveled exceeds its shape's, and its last stop is 11.1 m or"
+            " more from the shape's end.",
+        ),
+        "trip_distance_exceeds_shape_distance_below_threshold": (
+            Severity.WARNING,
+            "A trip's shape_dist_traveled exceeds its shape's, its last stop under 11.1 m from"
+            " the shape's end.",
+        ),
+        "trip_with_shape_dist_traveled_but_no_shape_distances": (
+            Severity.INFO,
+            "stop_times give shape_dist_traveled but the trip's shape lacks it on some points.",
+        ),
+    },
+)
+def check_trip_shape_distance(feed: Feed, notices: Notices) -> None:
+    """A trip cannot travel further along its shape than the shape is long."""
+    from gtfs_builder.validate.rules.stop_times import stop_coordinates, trip_order
+
+    trips = feed.table("trips.txt")
+    st = feed.table("stop_times.txt")
+    sh = feed.table("shapes.txt")
+    if trips.empty or st.empty or sh.empty:
+        return
+    order, _ = shape_order(feed)
+    if len(order) == 0:
+        return
+    sid = _col(sh, "shape_id").to_numpy(dtype=object)[order]
+    sd = typed_or_na(feed, "shapes.txt", "shape_dist_traveled").astype("Float64")
+    sd_np = sd.to_numpy(dtype=float, na_value=np.nan)[order]
+    lat = typed_or_na(feed, "shapes.txt", "shape_pt_lat").astype("Float64")
+    lon = typed_or_na(feed, "shapes.txt", "shape_pt_lon").astype("Float64")
+    shapes = pd.DataFrame(
+        {
+            "shape": sid,
+            "d": np.nan_to_num(sd_np, nan=0.0),  # canonical getter: 0 when empty
+            "missing": np.isnan(sd_np),
+            "lat": lat.to_numpy(dtype=float, na_value=np.nan)[order],
+            "lon": lon.to_numpy(dtype=float, na_value=np.nan)[order],
+        }
+    )
+    g = shapes.groupby("shape", sort=False)
+    per_shape = pd.DataFrame(
+        {
+            "max_d": g["d"].max(),
+            "any_missing": g["missing"].any(),
+            "end_lat": g["lat"].last(),
+            "end_lon": g["lon"].last(),
+        }
+    )
+
+    st_order, _ = trip_order(feed)
+    if len(st_order) == 0:
+        return
+    tsd = typed_or_na(feed, "stop_times.txt", "shape_dist_traveled").astype("Float64")
+    tsd_np = tsd.to_numpy(dtype=float, na_value=np.nan)[st_order]
+    trip_ids = _col(st, "trip_id").to_numpy(dtype=object)[st_order]
+    stop_ids = _col(st, "stop_id").to_numpy(dtype=object)[st_order]
+    stf = pd.DataFrame(
+        {
+            "trip": trip_ids,
+            "d": np.nan_to_num(tsd_np, nan=0.0),
+            "has": ~np.isnan(tsd_np),
+            "stop": stop_ids,
+        }
+    )
+    tg = stf.groupby("trip", sort=False)
+    per_trip = pd.DataFrame(
+        {"max_d": tg["d"].max(), "any_d": tg["has"].any(), "last": tg["stop"].last()}
+    )
+
+    tr = pd.DataFrame(
+        {"trip": _col(trips, "trip_id"), "shape": _col(trips, "shape_id"), "row": trips["csv_row"]}
+    ).dropna(subset=["trip", "shape"])
+    per_shape = per_shape.rename(columns={"max_d": "max_d_shape"})
+    tr = tr.join(per_trip, on="trip", how="inner").join(per_shape, on="shape", how="inner")
+    if tr.empty:
+        return
+    exceeds = tr[tr["max_d"] > tr["max_d_shape"]]
+    if not exceeds.empty:
+        coords = stop_coordinates(feed)
+        slat = exceeds["last"].map(coords["lat"]).to_numpy(dtype=float)
+        slon = exceeds["last"].map(coords["lon"]).to_numpy(dtype=float)
+        gap = haversine_m(
+            slat,
+            slon,
+            exceeds["end_lat"].to_numpy(dtype=float),
+            exceeds["end_lon"].to_numpy(dtype=float),
+        )
+        frame = pd.DataFrame(
+            {
+                "tripId": exceeds["trip"].to_numpy(),
+                "shapeId": exceeds["shape"].to_numpy(),
+                "maxTripDistanceTraveled": exceeds["max_d"].to_numpy(),
+                "maxShapeDistanceTraveled": exceeds["max_d_shape"].to_numpy(),
+                "geoDistanceToShape": gap,
+            }
+        )
+        notices.add_frame(
+            "trip_distance_exceeds_shape_distance",
+            frame[gap >= TRIP_SHAPE_DISTANCE_THRESHOLD_M],
+        )
+        notices.add_frame(
+            "trip_distance_exceeds_shape_distance_below_threshold",
+            frame[(gap > 0) & (gap < TRIP_SHAPE_DISTANCE_THRESHOLD_M)],
+        )
+    no_dist = tr[tr["any_d"] & tr["any_missing"]]
+    notices.add_frame(
+        "trip_with_shape_dist_traveled_but_no_shape_distances",
+        pd.DataFrame(
+            {
+                "csvRowNumber": no_dist["row"].to_numpy(),
+                "tripId": no_dist["trip"].to_numpy(),
+                "shapeId": no_dist["shape"].to_numpy(),
+            }
+        ),
+    )
+
+
+# ---------------------------------------------------------------- stop-to-shape matching
+# A port of the canonical StopToShapeMatcher (S2 geometry on the unit sphere). The geometry
+# (closest point of every stop to every shape segment) is vectorised per (shape, stop pattern);
+# the assignment of stops to matches is a dynamic programme over the stops of one pattern,
+# inherently sequential, so it loops per distinct stop pattern (trips sharing stop ids and
+# shape_dist_traveled are checked once, as the canonical validator does).
+
+MAX_DISTANCE_TO_SHAPE_M = 100.0
+LARGE_STATION_MULTIPLIER = 4.0
+TOO_MANY_MATCHES = 20
+RAIL = 2
+_R = 6371010.0
+
+
+def _xyz(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    la, lo = np.radians(lat), np.radians(lon)
+    return np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
+
+
+def _latlng(p: np.ndarray) -> list[float]:
+    return [
+        float(np.degrees(np.arctan2(p[2], np.hypot(p[0], p[1])))),
+        float(np.degrees(np.arctan2(p[1], p[0]))),
+    ]
+
+
+def _angle_m(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Great-circle distance in metres between unit vectors (broadcasting over leading axes)."""
+    cross = np.linalg.norm(np.cross(u, v), axis=-1)
+    return np.arctan2(cross, np.sum(u * v, axis=-1)) * _R
+
+
+def _closest_points(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """S2EdgeUtil.getClosestPoint for every stop x[n] and segment (a[m], b[m]) -> [n, m, 3]."""
+    n = np.cross(a, b)  # [m, 3]
+    n2 = np.sum(n * n, axis=-1)  # [m]
+    safe = np.where(n2 > 0, n2, 1.0)
+    xn = x[:, None, :] @ n[:, :, None] if False else np.einsum("ik,jk->ij", x, n)  # [n, m]
+    p = x[:, None, :] - (xn / safe)[:, :, None] * n[None, :, :]
+    inside = (np.einsum("ijk,jk->ij", np.cross(p, n[None, :, :]), a) > 0) & (
+        np.einsum("ijk,jk->ij", np.cross(n[None, :, :], p), b) > 0
+    )
+    inside &= (n2 > 0)[None, :]
+    norm = np.linalg.norm(p, axis=-1, keepdims=True)
+    p = p / np.where(norm > 0, norm, 1.0)
+    da = np.sum((x[:, None, :] - a[None, :, :]) ** 2, axis=-1)
+    db = np.sum((x[:, None, :] - b[None, :, :]) ** 2, axis=-1)
+    end = np.where((da <= db)[:, :, None], a[None, :, :], b[None, :, :])
+    return np.where(inside[:, :, None], p, end)
+
+
+def _interpolate(t: float, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """S2EdgeUtil.interpolate: the point at fraction t of the arc a-b."""
+    if t == 0:
+        return a
+    if t == 1:
+        return b
+    ab = np.arctan2(np.linalg.norm(np.cross(a, b)), np.dot(a, b))
+    d = t * ab
+    direction = np.cross(np.cross(a, b), a)
+    norm = np.linalg.norm(direction)
+    if norm == 0:
+        return a
+    out = np.cos(d) * a + np.sin(d) * direction / norm
+    return out / np.linalg.norm(out)
+
+
+class _Shape:
+    """One shape's points: unit vectors, geo distance and running-max user distance."""
+
+    def __init__(self, xyz: np.ndarray, user: np.ndarray) -> None:
+        self.xyz = xyz
+        step = _angle_m(xyz[:-1], xyz[1:]) if len(xyz) > 1 else np.zeros(0)
+        self.geo = np.concatenate([[0.0], np.cumsum(np.maximum(step, 0.0))])
+        self.user = np.maximum.accumulate(user) if len(user) else user
+        self.has_user = bool(len(user)) and self.user[-1] > 0.0
+
+
+def _geo_candidates(
+    shape: _Shape, x: np.ndarray, max_d: np.ndarray
+) -> tuple[list[list[tuple[int, float, float, np.ndarray]]], list[tuple[int, np.ndarray, float]]]:
+    """Potential matches per stop (index, geoDistance, distance to shape, location), and the
+    best single match per stop (for 'too far' problems)."""
+    pts = shape.xyz
+    n = len(x)
+    if len(pts) == 1:
+        d = _angle_m(x, pts[0][None, :])
+        best = [(0, pts[0], float(d[i])) for i in range(n)]
+        return [[] for _ in range(n)], best
+    cp = _closest_points(x, pts[:-1], pts[1:])  # [n, m, 3]
+    d = _angle_m(x[:, None, :], cp)  # [n, m]
+    e = _angle_m(x[:, None, :], pts[None, 1:, :])  # distance to each segment's right end
+    within = d <= max_d[:, None]
+    further = e > d
+    start = within.copy()
+    start[:, 1:] &= ~within[:, :-1] | (further[:, :-1] & (d[:, 1:] < e[:, :-1]))
+    best_idx = np.argmin(d, axis=1)
+    best = [(int(best_idx[i]), cp[i, best_idx[i]], float(d[i, best_idx[i]])) for i in range(n)]
+    out: list[list[tuple[int, float, float, np.ndarray]]] = []
+    group = np.cumsum(start, axis=1)
+    for i in range(n):  # per stop of one pattern
+        if not within[i].any():
+            out.append([])
+            continue
+        idx = np.flatnonzero(within[i])
+        g = group[i, idx]
+        dd = d[i, idx]
+        order = np.lexsort((idx, dd, g))
+        _, first = np.unique(g[order], return_index=True)
+        chosen = idx[order[first]]
+        matches = []
+        for j in chosen:
+            loc = cp[i, j]
+            geo = shape.geo[j] + float(_angle_m(loc, pts[j]))
+            matches.append((int(j), geo, float(d[i, j]), loc))
+        out.append(matches)
+    return out, best
+
+
+def _best_matches(
+    potential: list[list[tuple[int, float, float, np.ndarray]]],
+) -> tuple[list[int] | None, int, int, int]:
+    """findBestMatches: (assignment, or None with (stop index, its match, previous match))."""
+    prev: list[tuple[list[int], float, float]] = [([], 0.0, float("-inf"))]
+    for k, cands in enumerate(potential):
+        nxt: list[tuple[list[int], float, float]] = []
+        for i, (_, geo, dist, _) in enumerate(cands):
+            best_i, best_score = -1, float("inf")
+            for pi, (_, score, max_geo) in enumerate(prev):
+                if max_geo > geo:
+                    continue
+                if score < best_score:
+                    best_i, best_score = pi, score
+            if best_i != -1:
+                assign, score, _ = prev[best_i]
+                nxt.append(([*assign, i], score + dist, geo))
+        if not nxt:
+            cur = min(range(len(cands)), key=lambda i: cands[i][2])
+            best_prev = min(prev, key=lambda a: a[1])
+            return None, k, cur, best_prev[0][-1]
+        prev = nxt
+    return min(prev, key=lambda a: a[1])[0], -1, -1, -1
+
+
+@rule(
+    files=["shapes.txt", "trips.txt", "stop_times.txt", "stops.txt", "routes.txt"],
+    notices={
+        "stop_too_far_from_shape": (
+            Severity.WARNING,
+            "A stop is more than 100 m from its trip's shape.",
+        ),
+        "stop_too_far_from_shape_using_user_distance": (
+            Severity.WARNING,
+            "A stop is more than 100 m from where shape_dist_traveled puts it on the shape.",
+        ),
+        "stop_has_too_many_matches_for_shape": (
+            Severity.WARNING,
+            "A stop has more than 20 potential places on its trip's shape.",
+        ),
+        "stops_match_shape_out_of_order": (
+            Severity.WARNING,
+            "Two consecutive stops match their shape in the reverse order.",
+        ),
+    },
+)
+def check_stops_match_shape(feed: Feed, notices: Notices) -> None:
+    """Stops must lie along their trip's shape, in order: else maps and arrivals are wrong."""
+    from gtfs_builder.validate.rules.stop_times import stop_coordinates, trip_order
+
+    trips = feed.table("trips.txt")
+    st = feed.table("stop_times.txt")
+    sh = feed.table("shapes.txt")
+    stops = feed.table("stops.txt")
+    routes = feed.table("routes.txt")
+    if trips.empty or st.empty or sh.empty or stops.empty:
+        return
+    order, scode = shape_order(feed)
+    if len(order) == 0:
+        return
+    sid = _col(sh, "shape_id").to_numpy(dtype=object)[order]
+    lat = typed_or_na(feed, "shapes.txt", "shape_pt_lat").astype("Float64")
+    lon = typed_or_na(feed, "shapes.txt", "shape_pt_lon").astype("Float64")
+    sxyz = _xyz(
+        lat.to_numpy(dtype=float, na_value=0.0)[order],
+        lon.to_numpy(dtype=float, na_value=0.0)[order],
+    )
+    sdist = typed_or_na(feed, "shapes.txt", "shape_dist_traveled").astype("Float64")
+    suser = sdist.to_numpy(dtype=float, na_value=0.0)[order]
+    bounds = np.flatnonzero(np.diff(scode)) + 1
+    starts = np.concatenate([[0], bounds])
+    ends = np.concatenate([bounds, [len(order)]])
+    shape_slices = {sid[s]: (s, e) for s, e in zip(starts, ends, strict=True)}
+
+    st_order, tcode = trip_order(feed)
+    trip_ids = _col(st, "trip_id").to_numpy(dtype=object)[st_order]
+    tb = np.flatnonzero(np.diff(tcode)) + 1
+    t_starts = np.concatenate([[0], tb]) if len(st_order) else np.zeros(0, dtype=int)
+    t_ends = np.concatenate([tb, [len(st_order)]]) if len(st_order) else np.zeros(0, dtype=int)
+    trip_slices = {trip_ids[s]: (s, e) for s, e in zip(t_starts, t_ends, strict=True)}
+    stop_ids = _col(st, "stop_id").to_numpy(dtype=object)[st_order]
+    st_rows = st["csv_row"].to_numpy()[st_order]
+    st_user = (
+        typed_or_na(feed, "stop_times.txt", "shape_dist_traveled")
+        .astype("Float64")
+        .to_numpy(dtype=float, na_value=0.0)[st_order]
+    )
+    coords = stop_coordinates(feed)
+    c_lat = pd.Series(stop_ids).map(coords["lat"]).to_numpy(dtype=float)
+    c_lon = pd.Series(stop_ids).map(coords["lon"]).to_numpy(dtype=float)
+    names = pd.Series(stop_ids).map(coords["name"]).to_numpy(dtype=object)
+    st_xyz = _xyz(np.nan_to_num(c_lat), np.nan_to_num(c_lon))
+    located = ~np.isnan(c_lat) & ~np.isnan(c_lon)
+
+    rtype = typed_or_na(feed, "routes.txt", "route_type")
+    route_type = pd.Series(
+        rtype.to_numpy(dtype=object), index=_col(routes, "route_id").to_numpy(dtype=object)
+    )
+    route_type = route_type[~route_type.index.duplicated()]
+
+    out: dict[str, list[dict[str, object]]] = {
+        "stop_too_far_from_shape": [],
+        "stop_too_far_from_shape_using_user_distance": [],
+        "stop_has_too_many_matches_for_shape": [],
+        "stops_match_shape_out_of_order": [],
+    }
+    tr = pd.DataFrame(
+        {
+            "trip": _col(trips, "trip_id"),
+            "shape": _col(trips, "shape_id"),
+            "route": _col(trips, "route_id"),
+            "row": trips["csv_row"],
+        }
+    ).dropna(subset=["shape"])
+    tr = tr[tr["shape"].isin(shape_slices.keys())]
+    for shape_id, group in tr.groupby("shape", sort=False):  # per shape
+        s0, s1 = shape_slices[shape_id]
+        shape = _Shape(sxyz[s0:s1], suser[s0:s1])
+        seen: set[tuple[object, ...]] = set()
+        reported: set[object] = set()
+        for trip_id, route_id, trip_row in zip(
+            group["trip"], group["route"], group["row"], strict=True
+        ):  # per trip of the shape; identical stop patterns are skipped
+            t0, t1 = trip_slices.get(trip_id, (0, 0))
+            key = (tuple(stop_ids[t0:t1]), tuple(st_user[t0:t1]))
+            if key in seen:
+                continue
+            seen.add(key)
+            if pd.isna(route_id) or route_id not in route_type.index or t1 <= t0:
+                continue
+            idx = np.arange(t0, t1)[located[t0:t1]]
+            if len(idx) == 0:
+                continue
+            large = np.zeros(len(idx), dtype=bool)
+            if route_type[route_id] == RAIL:
+                large[0] = large[-1] = True
+            ctx = _Ctx(out, reported, shape_id, trip_id, int(trip_row), stop_ids, st_rows, names)
+            _match_trip(ctx, shape, idx, st_xyz[idx], st_user[idx], large)
+    for code, rows in out.items():
+        if rows:
+            notices.add_frame(code, pd.DataFrame(rows))
+
+
+class _Ctx:
+    """What a problem needs to become a notice."""
+
+    def __init__(
+        self,
+        out: dict[str, list[dict[str, object]]],
+        reported: set[object],
+        shape_id: object,
+        trip_id: object,
+        trip_row: int,
+        stop_ids: np.ndarray,
+        rows: np.ndarray,
+        names: np.ndarray,
+    ) -> None:
+        self.out, self.reported = out, reported
+        self.shape_id, self.trip_id, self.trip_row = shape_id, trip_id, trip_row
+        self.stop_ids, self.rows, self.names = stop_ids, rows, names
+
+    def base(self, pos: int) -> dict[str, object]:
+        return {
+            "tripCsvRowNumber": self.trip_row,
+            "shapeId": self.shape_id,
+            "tripId": self.trip_id,
+            "stopTimeCsvRowNumber": int(self.rows[pos]),
+            "stopId": self.stop_ids[pos],
+            "stopName": self.names[pos] if isinstance(self.names[pos], str) else "",
+        }
+
+    def too_far(self, pos: int, loc: np.ndarray, dist: float, user: bool) -> None:
+        if self.stop_ids[pos] in self.reported:
+            return
+        self.reported.add(self.stop_ids[pos])
+        code = "stop_too_far_from_shape_using_user_distance" if user else "stop_too_far_from_shape"
+        self.out[code].append({**self.base(pos), "match": _latlng(loc), "geoDistanceToShape": dist})
+
+    def too_many(self, pos: int, loc: np.ndarray, count: int) -> None:
+        self.out["stop_has_too_many_matches_for_shape"].append(
+            {**self.base(pos), "match": _latlng(loc), "matchCount": count}
+        )
+
+    def out_of_order(self, pos: int, loc: np.ndarray, ppos: int, ploc: np.ndarray) -> None:
+        self.out["stops_match_shape_out_of_order"].append(
+            {
+                "tripCsvRowNumber": self.trip_row,
+                "shapeId": self.shape_id,
+                "tripId": self.trip_id,
+                "stopTimeCsvRowNumber1": int(self.rows[pos]),
+                "stopId1": self.stop_ids[pos],
+                "stopName1": self.names[pos] if isinstance(self.names[pos], str) else "",
+                "match1": _latlng(loc),
+                "stopTimeCsvRowNumber2": int(self.rows[ppos]),
+                "stopId2": self.stop_ids[ppos],
+                "stopName2": self.names[ppos] if isinstance(self.names[ppos], str) else "",
+                "match2": _latlng(ploc),
+            }
+        )
+
+
+def _match_trip(
+    ctx: _Ctx,
+    shape: _Shape,
+    pos: np.ndarray,
+    x: np.ndarray,
+    user: np.ndarray,
+    large: np.ndarray,
+) -> None:
+    """Geo matching, then user-distance matching when both sides give shape_dist_traveled."""
+    max_d = MAX_DISTANCE_TO_SHAPE_M * np.where(large, LARGE_STATION_MULTIPLIER, 1.0)
+    cands, best = _geo_candidates(shape, x, max_d)
+    problems: list[tuple[str, tuple[object, ...]]] = []
+    ok = True
+    for k in range(len(pos)):
+        if not cands[k]:
+            ok = False
+            j, loc, dist = best[k]
+            if dist > max_d[k]:
+                problems.append(("far", (pos[k], loc, dist)))
+        elif len(cands[k]) > TOO_MANY_MATCHES:
+            m = min(cands[k], key=lambda c: c[2])
+            problems.append(("many", (pos[k], m[3], len(cands[k]))))
+    if ok:
+        _dp_problems(cands, pos, problems)
+    _report(ctx, problems, user_mode=False)
+
+    if not (user[-1] > 0.0 and shape.has_user):
+        return
+    problems = []
+    potential: list[list[tuple[int, float, float, np.ndarray]]] = []
+    search_from = 0
+    aborted = False
+    for k in range(len(pos)):
+        if not user[k] > 0.0:
+            if not cands[k]:
+                j, loc, dist = best[k]
+                if dist > max_d[k]:
+                    problems.append(("far", (pos[k], loc, dist)))
+                aborted = True
+                break
+            if len(cands[k]) > TOO_MANY_MATCHES:
+                m = min(cands[k], key=lambda c: c[2])
+                problems.append(("many", (pos[k], m[3], len(cands[k]))))
+            potential.append(cands[k])
+        else:
+            match = _match_user(shape, float(user[k]), search_from, x[k])
+            search_from = match[0]
+            potential.append([match])
+    if not aborted:
+        assignment = _dp_problems(potential, pos, problems)
+        if assignment is not None:
+            for k, i in enumerate(assignment):
+                _, _, dist, loc = potential[k][i]
+                if dist > MAX_DISTANCE_TO_SHAPE_M:
+                    problems.append(("far", (pos[k], loc, dist)))
+    _report(ctx, problems, user_mode=True)
+
+
+def _dp_problems(
+    potential: list[list[tuple[int, float, float, np.ndarray]]],
+    pos: np.ndarray,
+    problems: list[tuple[str, tuple[object, ...]]],
+) -> list[int] | None:
+    assignment, k, cur, prev = _best_matches(potential)
+    if assignment is None:
+        problems.append(
+            ("order", (pos[k], potential[k][cur][3], pos[k - 1], potential[k - 1][prev][3]))
+        )
+    return assignment
+
+
+def _report(ctx: _Ctx, problems: list[tuple[str, tuple[object, ...]]], user_mode: bool) -> None:
+    for kind, args in problems:
+        if kind == "far":
+            p, loc, dist = args
+            ctx.too_far(int(p), loc, float(dist), user_mode)  # type: ignore[arg-type]
+        elif kind == "many":
+            p, loc, count = args
+            ctx.too_many(int(p), loc, int(count))  # type: ignore[arg-type]
+        else:
+            p, loc, pp, ploc = args
+            ctx.out_of_order(int(p), loc, int(pp), ploc)  # type: ignore[arg-type]
+
+
+def _match_user(
+    shape: _Shape, user_dist: float, start: int, x: np.ndarray
+) -> tuple[int, float, float, np.ndarray]:
+    """ShapePoints.matchFromUserDist: (index, geoDistance, distance to shape, location)."""
+    ud = shape.user
+    n = len(ud)
+    nxt = max(start, int(np.searchsorted(ud, user_dist, side="right")))
+    prev = nxt - 1 if nxt > start else start
+    if nxt <= 0 or prev + 1 >= n:
+        frac = 0.0
+    else:
+        pd_, nd = ud[prev], ud[nxt]
+        frac = (
+            0.0
+            if abs(nd - pd_) <= 1e-9 * max(abs(nd), abs(pd_), 1.0)
+            else ((user_dist - pd_) / (nd - pd_))
+        )
+    a = shape.xyz[prev]
+    b = shape.xyz[prev + 1] if prev + 1 < n else a
+    loc = a if np.allclose(a, b, atol=1e-15) else _interpolate(frac, a, b)
+    g0 = shape.geo[prev]
+    g1 = shape.geo[prev + 1] if prev + 1 < n else g0
+    return prev, g0 + frac * (g1 - g0), float(_angle_m(x, loc)), loc

@@ -1,0 +1,317 @@
+"""Stops family: location hierarchy, names, coordinates, URLs and stop usage."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from gtfs_builder.validate.notices import Notices, Severity, rule
+from gtfs_builder.validate.rules.stop_times import has_column
+
+if TYPE_CHECKING:
+    from gtfs_builder.validate.feed import Feed
+
+STOP, STATION, ENTRANCE, GENERIC_NODE, BOARDING_AREA = 0, 1, 2, 3, 4
+
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    """A string column of ``df``, all <NA> when the header lacks it."""
+    if name in df.columns:
+        return df[name]
+    return pd.Series(pd.NA, index=df.index, dtype="str")
+
+
+def location_type(feed: Feed) -> pd.Series:
+    """stops.location_type as Int64, empty meaning 0 (stop/platform) as in the spec."""
+    stops = feed.table("stops.txt")
+    if "location_type" not in stops.columns:
+        return pd.Series(STOP, index=stops.index, dtype="Int64")
+    return feed.typed("stops.txt", "location_type").fillna(STOP).astype("Int64")
+
+
+def _frame(stops: pd.DataFrame, mask: pd.Series, **extra: object) -> pd.DataFrame:
+    sel = stops.loc[mask]
+    data: dict[str, object] = {
+        "csvRowNumber": sel["csv_row"],
+        "stopId": _col(sel, "stop_id"),
+        "stopName": _col(sel, "stop_name"),
+    }
+    for key, value in extra.items():
+        data[key] = value[mask] if isinstance(value, pd.Series) else value
+    return pd.DataFrame(data)
+
+
+@rule(
+    files=["stops.txt"],
+    notices={
+        "station_with_parent_station": (
+            Severity.ERROR,
+            "A station (location_type 1) has parent_station set.",
+        ),
+        "location_without_parent_station": (
+            Severity.ERROR,
+            "An entrance, generic node or boarding area has no parent_station.",
+        ),
+        "platform_without_parent_station": (
+            Severity.INFO,
+            "A stop with platform_code has no parent_station.",
+        ),
+        "wrong_parent_location_type": (
+            Severity.ERROR,
+            "parent_station points to a location of the wrong location_type.",
+        ),
+    },
+)
+def check_parent_station(feed: Feed, notices: Notices) -> None:
+    """The station hierarchy: who must, may and must not have a parent, and of which type."""
+    stops = feed.table("stops.txt")
+    if stops.empty:
+        return
+    lt = location_type(feed)
+    parent = _col(stops, "parent_station")
+    has_parent = parent.notna()
+    notices.add_frame(
+        "station_with_parent_station",
+        _frame(stops, has_parent & (lt == STATION), parentStation=parent),
+    )
+    platform = ~has_parent & (lt == STOP) & _col(stops, "platform_code").notna()
+    notices.add_frame("platform_without_parent_station", _frame(stops, platform))
+    needs = ~has_parent & lt.isin([ENTRANCE, GENERIC_NODE, BOARDING_AREA])
+    notices.add_frame("location_without_parent_station", _frame(stops, needs, locationType=lt))
+
+    expected = lt.map(
+        {STOP: STATION, ENTRANCE: STATION, GENERIC_NODE: STATION, BOARDING_AREA: STOP}
+    )
+    ids = _col(stops, "stop_id")
+    first = ~ids.duplicated()
+    pos = pd.Series(np.arange(len(stops))[first.to_numpy()], index=ids[first].to_numpy())
+    ppos = parent.map(pos)
+    check = has_parent & ppos.notna() & expected.notna()
+    if not check.any():
+        return
+    pp = ppos[check].astype(int).to_numpy()
+    plt = lt.to_numpy()[pp]
+    bad_idx = check[check].index[plt != expected[check].astype(int).to_numpy()]
+    if len(bad_idx) == 0:
+        return
+    mask = pd.Series(False, index=stops.index)
+    mask[bad_idx] = True
+    bp = ppos[mask].astype(int).to_numpy()
+    notices.add_frame(
+        "wrong_parent_location_type",
+        _frame(
+            stops,
+            mask,
+            locationType=lt,
+            parentCsvRowNumber=pd.Series(stops["csv_row"].to_numpy()[bp], index=bad_idx),
+            parentStation=parent,
+            parentStopName=pd.Series(_col(stops, "stop_name").to_numpy()[bp], index=bad_idx),
+            parentLocationType=pd.Series(lt.to_numpy()[bp], index=bad_idx),
+            expectedLocationType=expected,
+        ),
+    )
+
+
+@rule(
+    files=["stops.txt"],
+    notices={
+        "stop_without_location": (
+            Severity.ERROR,
+            "stop_lat or stop_lon is missing for a stop, station or entrance.",
+        ),
+        "missing_stop_name": (
+            Severity.ERROR,
+            "stop_name is missing for a stop, station or entrance.",
+        ),
+        "same_name_and_description_for_stop": (
+            Severity.WARNING,
+            "stop_desc repeats stop_name.",
+        ),
+    },
+)
+def check_stop_fields(feed: Feed, notices: Notices) -> None:
+    """Fields that location_type makes required, and a description that says something new."""
+    stops = feed.table("stops.txt")
+    if stops.empty:
+        return
+    lt = location_type(feed)
+    located = lt.isin([STOP, STATION, ENTRANCE])
+    lat = feed.typed("stops.txt", "stop_lat") if "stop_lat" in stops else None
+    lon = feed.typed("stops.txt", "stop_lon") if "stop_lon" in stops else None
+    no_lat = lat.isna() if lat is not None else pd.Series(True, index=stops.index)
+    no_lon = lon.isna() if lon is not None else pd.Series(True, index=stops.index)
+    missing_loc = located & (no_lat | no_lon)
+    notices.add_frame("stop_without_location", _frame(stops, missing_loc, locationType=lt))
+
+    name = _col(stops, "stop_name")
+    if has_column(feed, "stops.txt", "stop_name") or has_column(feed, "stops.txt", "location_type"):
+        no_name = located & name.isna()
+        sel = stops.loc[no_name]
+        notices.add_frame(
+            "missing_stop_name",
+            pd.DataFrame(
+                {
+                    "csvRowNumber": sel["csv_row"],
+                    "locationType": lt[no_name],
+                    "stopId": _col(sel, "stop_id"),
+                }
+            ),
+        )
+    desc = _col(stops, "stop_desc")
+    same = name.notna() & desc.notna() & (name.str.lower() == desc.str.lower()).fillna(False)
+    sel = stops.loc[same]
+    notices.add_frame(
+        "same_name_and_description_for_stop",
+        pd.DataFrame(
+            {"csvRowNumber": sel["csv_row"], "stopId": _col(sel, "stop_id"), "stopDesc": desc[same]}
+        ),
+    )
+
+
+@rule(
+    files=["stops.txt"],
+    notices={
+        "stop_access_specified_for_incorrect_location": (
+            Severity.ERROR,
+            "stop_access is set on a location that is not a stop.",
+        ),
+        "stop_access_specified_for_stop_with_no_parent_station": (
+            Severity.ERROR,
+            "stop_access is set on a stop without parent_station.",
+        ),
+    },
+)
+def check_stop_access(feed: Feed, notices: Notices) -> None:
+    """stop_access only makes sense for platforms inside a station."""
+    stops = feed.table("stops.txt")
+    if stops.empty or not has_column(feed, "stops.txt", "stop_access"):
+        return
+    access = _col(stops, "stop_access")
+    given = access.notna()
+    lt = location_type(feed)
+    no_parent = _col(stops, "parent_station").isna()
+    extra = {"stopAccess": access, "locationType": lt}
+    notices.add_frame(
+        "stop_access_specified_for_stop_with_no_parent_station",
+        _frame(stops, given & (lt == STOP) & no_parent, **extra),
+    )
+    notices.add_frame(
+        "stop_access_specified_for_incorrect_location",
+        _frame(stops, given & (lt != STOP), **extra),
+    )
+
+
+@rule(
+    files=["stops.txt", "stop_times.txt"],
+    notices={
+        "stop_without_stop_time": (
+            Severity.WARNING,
+            "A stop (location_type 0) is not referenced by any stop_times.stop_id.",
+        ),
+        "location_with_unexpected_stop_time": (
+            Severity.ERROR,
+            "stop_times references a location that is not a stop (location_type not 0).",
+        ),
+    },
+)
+def check_stop_usage(feed: Feed, notices: Notices) -> None:
+    """Only stops have stop times, and every stop has some."""
+    stops = feed.table("stops.txt")
+    if stops.empty:
+        return
+    st = feed.table("stop_times.txt")
+    if "stop_id" in st.columns and not st.empty:
+        first_row = (
+            pd.DataFrame({"s": st["stop_id"], "r": st["csv_row"]}).dropna().groupby("s")["r"].min()
+        )
+    else:
+        first_row = pd.Series(dtype="int64")
+    lt = location_type(feed)
+    ref_row = _col(stops, "stop_id").map(first_row)
+    used = ref_row.notna()
+    notices.add_frame("stop_without_stop_time", _frame(stops, (lt == STOP) & ~used))
+    notices.add_frame(
+        "location_with_unexpected_stop_time",
+        _frame(stops, (lt != STOP) & used, stopTimeCsvRowNumber=ref_row),
+    )
+
+
+@rule(
+    files=["stops.txt"],
+    notices={
+        "unused_station": (Severity.INFO, "A station has no child stop (location_type 0)."),
+    },
+)
+def check_unused_station(feed: Feed, notices: Notices) -> None:
+    """A station without platforms cannot be boarded at."""
+    stops = feed.table("stops.txt")
+    if stops.empty:
+        return
+    lt = location_type(feed)
+    parent = _col(stops, "parent_station")
+    with_platforms = set(parent[(lt == STOP) & parent.notna()])
+    ids = _col(stops, "stop_id")
+    unused = (lt == STATION) & ~ids.isin(with_platforms)
+    notices.add_frame("unused_station", _frame(stops, unused))
+
+
+@rule(
+    files=["stops.txt", "agency.txt", "routes.txt"],
+    notices={
+        "same_stop_and_agency_url": (Severity.WARNING, "stop_url repeats an agency_url."),
+        "same_stop_and_route_url": (Severity.WARNING, "stop_url repeats a route_url."),
+    },
+)
+def check_stop_url(feed: Feed, notices: Notices) -> None:
+    """A stop page that is just the agency or route page adds nothing for riders."""
+    stops = feed.table("stops.txt")
+    if stops.empty or "stop_url" not in stops.columns:
+        return
+    from gtfs_builder.validate.rules.routes import agency_by_url
+
+    url = _col(stops, "stop_url")
+    agency = feed.table("agency.txt")
+    if not agency.empty:
+        by_url = agency_by_url(agency)["pos"]
+        pos = url.str.lower().map(by_url)
+        hit = url.notna() & pos.notna()
+        ag = agency.iloc[pos[hit].astype(int).to_numpy()]
+        sel = stops.loc[hit]
+        notices.add_frame(
+            "same_stop_and_agency_url",
+            pd.DataFrame(
+                {
+                    "csvRowNumber": sel["csv_row"].to_numpy(),
+                    "stopId": _col(sel, "stop_id").to_numpy(),
+                    "agencyName": _col(ag, "agency_name").to_numpy(),
+                    "stopUrl": url[hit].to_numpy(),
+                    "agencyCsvRowNumber": ag["csv_row"].to_numpy(),
+                }
+            ),
+        )
+    routes = feed.table("routes.txt")
+    if routes.empty or "route_url" not in routes.columns:
+        return
+    rurl = _col(routes, "route_url").str.lower()
+    rframe = pd.DataFrame({"url": rurl, "pos": np.arange(len(routes))}).dropna()
+    rpos = rframe.drop_duplicates("url").set_index("url")["pos"]
+    # One notice per distinct (lower-cased) stop URL, as the canonical map keyed by URL.
+    first = url.notna() & ~url.str.lower().duplicated()
+    pos = url.map(rpos)
+    hit = first & pos.notna()
+    sel = stops.loc[hit]
+    rt = routes.iloc[pos[hit].astype(int).to_numpy()]
+    notices.add_frame(
+        "same_stop_and_route_url",
+        pd.DataFrame(
+            {
+                "csvRowNumber": sel["csv_row"].to_numpy(),
+                "stopId": _col(sel, "stop_id").to_numpy(),
+                "stopUrl": url[hit].to_numpy(),
+                "routeId": _col(rt, "route_id").to_numpy(),
+                "routeCsvRowNumber": rt["csv_row"].to_numpy(),
+            }
+        ),
+    )
