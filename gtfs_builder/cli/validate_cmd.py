@@ -17,7 +17,9 @@ FAIL_ON = ("error", "warning", "never")
     " cannot be read.",
 )
 @click.argument("path", type=click.Path(path_type=str))
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="Write report.json.")
+@click.option(
+    "-o", "--output", "output", type=click.Path(dir_okay=False), help="Write report.json."
+)
 @click.option("--html", "html", type=click.Path(dir_okay=False), help="Write an HTML report.")
 @click.option("--date", "date", help="'Today' for date-dependent rules (YYYY-MM-DD).")
 @click.option("--country-code", "country_code", help="ISO country code for phone numbers.")

@@ -216,7 +216,7 @@ class Compiler:
         self.services: dict[str, Service] = {s.id: s for s in net.services}
         self.errors: list[SourceError] = []
         self.shapes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        self.trip_ids: dict[str, str] = {}  # trip_id -> where first defined
+        self.trip_ids: dict[str, Trip | Frequency] = {}  # trip_id -> where first defined
 
     def agency_time(self, t: Time, stop_zone: str, service_id: str) -> int | None:
         """Convert one written time to agency seconds, or record why it cannot be."""
@@ -280,16 +280,20 @@ class Compiler:
             self.shapes[shape_id] = (lat, lon, cumulative_km(lat, lon))
         return shape_id, np.round(dist, 3)
 
+    def _where(self, trip_id: str) -> str:
+        loc = self.trip_ids[trip_id].loc
+        return f"{loc.file}:{loc.line}"
+
     def claim_trip_id(self, trip_id: str, where: Trip | Frequency) -> None:
         if trip_id in self.trip_ids:
             self.errors.append(
                 where.loc.error(
-                    f"duplicate trip id '{trip_id}' (first at {self.trip_ids[trip_id]}; "
+                    f"duplicate trip id '{trip_id}' (first at {self._where(trip_id)}; "
                     "expected unique ids: set 'id' or a distinct 'trip_short_name')"
                 )
             )
         else:
-            self.trip_ids[trip_id] = f"{where.loc.file}:{where.loc.line}"
+            self.trip_ids[trip_id] = where  # located only if a duplicate turns up
 
     def expand(self, route: Route, pattern: Pattern) -> _PatternTrips:
         stops = [self.net.stop(ps.stop_id) for ps in pattern.stops]
@@ -330,11 +334,19 @@ class Compiler:
                 continue
             fid = f.id or f"{pattern.id}_f{n + 1}"
             if f.expand:
-                for secs in range(start, end, f.headway):
-                    trip_id = f"{fid}_{hhmmss(secs).replace(':', '')}"
-                    self.claim_trip_id(trip_id, f)
-                    self._add(out, trip_id, f.service, None, None, None)
-                    out.starts.append(secs)
+                starts = list(range(start, end, f.headway))
+                ids = [f"{fid}_{x // 3600:02d}{x % 3600 // 60:02d}{x % 60:02d}" for x in starts]
+                clash = next((i for i in ids if i in self.trip_ids), None)
+                if clash is not None:
+                    self.claim_trip_id(clash, f)  # reports the duplicate
+                self.trip_ids.update(dict.fromkeys(ids, f))
+                k = len(ids)
+                out.trip_ids += ids
+                out.services += [f.service] * k
+                out.short_names += [None] * k
+                out.headsigns += [None] * k
+                out.blocks += [None] * k
+                out.starts += starts
             else:
                 self.claim_trip_id(fid, f)
                 self._add(out, fid, f.service, None, None, None)
@@ -472,30 +484,32 @@ def compile_network(net: Network) -> dict[str, pd.DataFrame]:
 
 
 def build_trips(expanded: list[_PatternTrips]) -> pd.DataFrame:
-    parts = []
+    cols: dict[str, list] = {
+        k: []
+        for k in (
+            "route_id", "service_id", "trip_id", "trip_headsign", "trip_short_name",
+            "direction_id", "block_id", "shape_id", "wheelchair_accessible", "bikes_allowed",
+        )
+    }  # fmt: skip
     for e in expanded:
         n = len(e.trip_ids)
-        if not n:
-            continue
         p = e.pattern
-        headsign = p.headsign or None
-        parts.append(
-            pd.DataFrame(
-                {
-                    "route_id": [e.route.id] * n,
-                    "service_id": e.services,
-                    "trip_id": e.trip_ids,
-                    "trip_headsign": [h or headsign for h in e.headsigns],
-                    "trip_short_name": e.short_names,
-                    "direction_id": pd.array([p.direction] * n, dtype="Int64"),
-                    "block_id": e.blocks,
-                    "shape_id": [e.shape_id] * n,
-                    "wheelchair_accessible": pd.array([p.wheelchair_accessible] * n, dtype="Int64"),
-                    "bikes_allowed": pd.array([p.bikes_allowed] * n, dtype="Int64"),
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        cols["route_id"] += [e.route.id] * n
+        cols["service_id"] += e.services
+        cols["trip_id"] += e.trip_ids
+        cols["trip_headsign"] += [h or p.headsign or None for h in e.headsigns]
+        cols["trip_short_name"] += e.short_names
+        cols["direction_id"] += [p.direction] * n
+        cols["block_id"] += e.blocks
+        cols["shape_id"] += [e.shape_id] * n
+        cols["wheelchair_accessible"] += [p.wheelchair_accessible] * n
+        cols["bikes_allowed"] += [p.bikes_allowed] * n
+    if not cols["trip_id"]:
+        return pd.DataFrame()
+    df = pd.DataFrame(cols)
+    for c in ("direction_id", "wheelchair_accessible", "bikes_allowed"):
+        df[c] = df[c].astype("Int64")
+    return df
 
 
 def build_stop_times(comp: Compiler, expanded: list[_PatternTrips]) -> pd.DataFrame:
@@ -592,18 +606,17 @@ def build_frequencies(comp: Compiler) -> pd.DataFrame:
 
 
 def build_shapes(comp: Compiler) -> pd.DataFrame:
-    parts = []
-    for shape_id, (lat, lon, cum) in comp.shapes.items():
-        n = len(lat)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "shape_id": [shape_id] * n,
-                    "shape_pt_lat": np.round(lat, 6),
-                    "shape_pt_lon": np.round(lon, 6),
-                    "shape_pt_sequence": np.arange(1, n + 1),
-                    "shape_dist_traveled": np.round(cum, 3),
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if not comp.shapes:
+        return pd.DataFrame()
+    ids = list(comp.shapes)
+    lats, lons, cums = zip(*comp.shapes.values(), strict=True)
+    sizes = np.array([len(a) for a in lats])
+    return pd.DataFrame(
+        {
+            "shape_id": np.repeat(np.array(ids, dtype=object), sizes),
+            "shape_pt_lat": np.round(np.concatenate(lats), 6),
+            "shape_pt_lon": np.round(np.concatenate(lons), 6),
+            "shape_pt_sequence": np.concatenate([np.arange(1, n + 1) for n in sizes]),
+            "shape_dist_traveled": np.round(np.concatenate(cums), 3),
+        }
+    )

@@ -57,8 +57,15 @@ def zone_delta(zone: str, agency_zone: str, service: Service) -> tuple[int, dt.d
 
 def format_times(seconds: np.ndarray) -> pd.Categorical:
     """Vectorised HH:MM:SS (hours may exceed 24): a categorical over the distinct values."""
-    secs = np.asarray(seconds, dtype=np.int64)
-    uniq, inverse = np.unique(secs, return_inverse=True)
+    secs = np.asarray(seconds, dtype=np.int64).ravel()
+    if secs.size and secs.min() >= 0 and secs.max() < 10_000_000:  # O(n): mark, then rank
+        present = np.zeros(int(secs.max()) + 1, dtype=bool)
+        present[secs] = True
+        uniq = np.flatnonzero(present)
+        rank = np.cumsum(present) - 1
+        inverse = rank[secs]
+    else:
+        uniq, inverse = np.unique(secs, return_inverse=True)
     labels = [f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}" for s in uniq.tolist()]
     return pd.Categorical.from_codes(inverse.ravel(), categories=labels)
 

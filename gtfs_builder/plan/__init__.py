@@ -67,12 +67,14 @@ def _fmt(tt: Timetable, stop: int, t: int, with_date: bool = False) -> str:
     return f"{stamp} {tt.stop_tz[stop]} (UTC{d.strftime('%z')[:3]}:{d.strftime('%z')[3:]})"
 
 
-def format_journey(tt: Timetable, j: Journey) -> str:
-    """Human-readable journey, every time in the local zone of the stop where it applies."""
+def format_journey(tt: Timetable, j: Journey, lang: str | None = None) -> str:
+    """Human-readable journey, every time in the local zone of the stop where it applies.
+
+    Stop names in ``lang`` where the feed's translations have it (e.g. "en"), else as in stops.txt.
+    """
     lines = []
     for leg in j.legs:
-        a, b = tt.stop_names[leg.from_stop] or tt.stop_ids[leg.from_stop], \
-            tt.stop_names[leg.to_stop] or tt.stop_ids[leg.to_stop]
+        a, b = tt.stop_name(leg.from_stop, lang), tt.stop_name(leg.to_stop, lang)
         if leg.kind == "trip":
             route = tt.route_names[tt.trip_route[leg.trip]] if tt.trip_route[leg.trip] >= 0 else ""
             lines.append(f"  {tt.trip_label[leg.trip]} ({route}, trip {tt.trip_ids[leg.trip]})")
@@ -85,7 +87,7 @@ def format_journey(tt: Timetable, j: Journey) -> str:
             lines.append(f"  walk {a} -> {b} ({mins} min)")
     dur = (j.arrive - j.depart) // 60
     first, last = j.legs[0].from_stop, j.legs[-1].to_stop
-    head = (f"{tt.stop_names[first]} -> {tt.stop_names[last]}: arrive "
+    head = (f"{tt.stop_name(first, lang)} -> {tt.stop_name(last, lang)}: arrive "
             f"{_fmt(tt, last, j.arrive, True)}; {dur // 60} h {dur % 60:02d} min, "
             f"{j.transfers} transfer{'s' if j.transfers != 1 else ''}")
     return "\n".join([head, *lines])

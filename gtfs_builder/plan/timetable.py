@@ -158,9 +158,22 @@ class Timetable:
     footpaths: pd.DataFrame  # from_stop, to_stop, seconds
     max_day_seconds: int  # the latest time of any trip (to know how many days back to look)
     name_index: dict[str, set[int]] = field(default_factory=dict)  # folded name -> stop indices
+    translated: dict[tuple[int, str], str] = field(default_factory=dict)  # (stop, lang) -> name
     stop_index: dict[str, int] = field(default_factory=dict)
 
     # ----------------------------------------------------------------------------------------
+    def stop_name(self, stop: int, lang: str | None = None) -> str:
+        """The stop's name in ``lang`` when the feed translates it, else its own name or id."""
+        if lang:
+            name = self.translated.get((stop, lang.lower()))
+            if name is None:  # "zh" also finds "zh-Hans" and the like
+                base = lang.lower().split("-")[0]
+                name = next((v for (s, lg), v in self.translated.items()
+                             if s == stop and lg.split("-")[0] == base), None)
+            if name:
+                return name
+        return str(self.stop_names[stop] or self.stop_ids[stop])
+
     def active_services(self, date: dt.date) -> np.ndarray:
         """Bool per service: runs on ``date`` (calendar.txt days and range, then calendar_dates)."""
         active = np.zeros(len(self.service_ids), dtype=bool)
@@ -258,28 +271,33 @@ def load_timetable(path: str | Path, *, same_station_transfer: int = 0) -> Timet
     stop_names = stops["stop_name"].fillna("").to_numpy(dtype=object)
 
     name_index: dict[str, set[int]] = {}
+    translated: dict[tuple[int, str], str] = {}
 
-    def add_name(name: object, i: int) -> None:
+    def add_name(name: object, i: int, lang: object = None) -> None:
         if isinstance(name, str) and name.strip():
             name_index.setdefault(fold(name), set()).add(i)
+            if isinstance(lang, str):
+                translated.setdefault((i, lang.strip().lower()), name)
 
     for i, n in enumerate(stop_names):
         add_name(n, i)
     tr = t.get("translations.txt")
     if tr is not None and {"table_name", "field_name", "translation"} <= set(tr.columns):
         tr = tr[(tr["table_name"] == "stops") & (tr["field_name"] == "stop_name")]
+        tr = tr.assign(language=_col(tr, "language"))
         if "record_id" in tr.columns:
-            for rid, text in tr.dropna(subset=["record_id"])[["record_id", "translation"]].values:
+            by_id = tr.dropna(subset=["record_id"])[["record_id", "translation", "language"]]
+            for rid, text, lang in by_id.values:
                 if rid in stop_index:
-                    add_name(text, stop_index[rid])
+                    add_name(text, stop_index[rid], lang)
         if "field_value" in tr.columns:
             by_name: dict[str, list[int]] = {}
             for i, n in enumerate(stop_names):
                 by_name.setdefault(n, []).append(i)
-            by_value = tr.dropna(subset=["field_value"])[["field_value", "translation"]]
-            for val, text in by_value.values:
+            by_value = tr.dropna(subset=["field_value"])[["field_value", "translation", "language"]]
+            for val, text, lang in by_value.values:
                 for i in by_name.get(val, []):
-                    add_name(text, i)
+                    add_name(text, i, lang)
 
     # --- routes, services, trips ---------------------------------------------------------------
     routes = routes.drop_duplicates("route_id").reset_index(drop=True)
@@ -305,6 +323,7 @@ def load_timetable(path: str | Path, *, same_station_transfer: int = 0) -> Timet
         "date": _num(cdates, "date").astype(int),
         "exception_type": _num(cdates, "exception_type").astype(int),
     })
+    exceptions = exceptions[exceptions["service"] >= 0].reset_index(drop=True)
 
     trips = trips.dropna(subset=["trip_id"]).drop_duplicates("trip_id").reset_index(drop=True)
     trip_ids = trips["trip_id"].to_numpy(dtype=object)
@@ -434,5 +453,5 @@ def load_timetable(path: str | Path, *, same_station_transfer: int = 0) -> Timet
         service_ids=np.asarray(service_ids, dtype=object), calendar=calendar,
         exceptions=exceptions, patterns=patterns, stop_patterns=stop_patterns,
         footpaths=footpaths, max_day_seconds=int(max_time) if max_time == max_time else 0,
-        name_index=name_index, stop_index=stop_index,
+        name_index=name_index, stop_index=stop_index, translated=translated,
     )

@@ -13,10 +13,11 @@ import traceback
 from pathlib import Path
 
 from gtfs_builder.validate.csvio import InputError
+from gtfs_builder.validate.feed import Feed
 from gtfs_builder.validate.notices import RULES, Notices, RuleConfig, Severity, declare
 from gtfs_builder.validate.report import Report
 
-__all__ = ["InputError", "Report", "validate"]
+__all__ = ["Feed", "InputError", "Report", "validate"]
 
 declare(
     "runtime_exception_in_validator_error",
@@ -36,7 +37,6 @@ def validate(
 ) -> Report:
     """Validate the feed at ``path`` (zip or folder) and return its report."""
     import gtfs_builder.validate.rules  # noqa: F401  (registers every rule family)
-    from gtfs_builder.validate.feed import Feed
 
     if isinstance(date, str):
         date = dt.date.fromisoformat(date)

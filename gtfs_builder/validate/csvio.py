@@ -18,6 +18,7 @@ import csv
 import enum
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,7 +54,31 @@ MAX_RATIO = 1000  # ... or whose entries inflate more than 1000:1 (and > 100 MB)
 MACOSX = "__MACOSX"
 # Names the canonical validator tests nested entries against (its GtfsFiles enum).
 SUBFOLDER_NAMES = frozenset(
-    ["agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt", "calendar.txt", "calendar_dates.txt", "fare_attributes.txt", "fare_rules.txt", "fare_media.txt", "fare_products.txt", "fare_leg_rules.txt", "fare_transfer_rules.txt", "areas.txt", "stop_areas.txt", "shapes.txt", "frequencies.txt", "transfers.txt", "pathways.txt", "levels.txt", "translations.txt", "feed_info.txt", "attributions.txt"]
+    [
+        "agency.txt",
+        "stops.txt",
+        "routes.txt",
+        "trips.txt",
+        "stop_times.txt",
+        "calendar.txt",
+        "calendar_dates.txt",
+        "fare_attributes.txt",
+        "fare_rules.txt",
+        "fare_media.txt",
+        "fare_products.txt",
+        "fare_leg_rules.txt",
+        "fare_transfer_rules.txt",
+        "areas.txt",
+        "stop_areas.txt",
+        "shapes.txt",
+        "frequencies.txt",
+        "transfers.txt",
+        "pathways.txt",
+        "levels.txt",
+        "translations.txt",
+        "feed_info.txt",
+        "attributions.txt",
+    ]
 )
 
 
@@ -131,7 +156,9 @@ def open_archive(path: str | Path, notices: Notices) -> Archive:
         for sub in sorted(path.iterdir()):
             if sub.is_dir():
                 all_names += [
-                    str(p.relative_to(path)).replace("\\", "/") for p in sub.rglob("*") if p.is_file()
+                    str(p.relative_to(path)).replace("\\", "/")
+                    for p in sub.rglob("*")
+                    if p.is_file()
                 ]
         infos: dict[str, zipfile.ZipInfo] = {}
     else:
@@ -206,13 +233,33 @@ def read_table(archive: Archive, name: str, notices: Notices) -> RawTable:
     cap = None if name == "areas.txt" else MAX_CHARS_PER_COLUMN
     table = _fast_read(name, data, cap)
     if table is None:
-        table = _slow_read(name, data, notices, cap)
+        rows = _Deferred()
+        table = _slow_read(name, data, rows, cap)
+    else:
+        rows = _Deferred()
     if table.status in (LoadStatus.OK, LoadStatus.UNPARSABLE_ROWS) and not _check_header(
         name, table.header, notices
     ):
+        # as in the canonical loader, a bad header ends the file: no row-level notices
         table.status = LoadStatus.INVALID_HEADERS
         table.frame = _empty([c for c in dict.fromkeys(table.header) if c])
+    else:
+        rows.replay(notices)
     return table
+
+
+class _Deferred:
+    """Row-level notices held back until the header is known to be readable."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, object]]] = []
+
+    def add(self, code: str, **fields: object) -> None:
+        self.calls.append((code, fields))
+
+    def replay(self, notices: Notices) -> None:
+        for code, fields in self.calls:
+            notices.add(code, **fields)
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -233,7 +280,11 @@ def _check_header(name: str, header: list[str], notices: Notices) -> bool:
             continue
         if col in seen:
             notices.add(
-                "duplicated_column", filename=name, fieldName=col, firstIndex=seen[col], secondIndex=i
+                "duplicated_column",
+                filename=name,
+                fieldName=col,
+                firstIndex=seen[col],
+                secondIndex=i,
             )
             ok = False
         else:
@@ -247,8 +298,11 @@ def _check_header(name: str, header: list[str], notices: Notices) -> bool:
     return ok
 
 
+_JAVA_TRIM = "".join(chr(c) for c in range(0x21))  # String.trim(): every char <= U+0020
+
+
 def _clean_header(raw: list[str]) -> list[str]:
-    return [h.strip() for h in raw]
+    return [h.strip(_JAVA_TRIM) for h in raw]
 
 
 def _fast_read(name: str, data: bytes, cap: int | None) -> RawTable | None:
@@ -301,7 +355,65 @@ def _fast_read(name: str, data: bytes, cap: int | None) -> RawTable | None:
     if frame.shape[1] == 0:
         frame = pd.DataFrame(index=pd.RangeIndex(n))
     frame["csv_row"] = pd.RangeIndex(2, n + 2).to_numpy(dtype="int64")
+    if any(_has_edge_space(frame[c]) for c in frame.columns if c != "csv_row"):
+        lines = data.split(b"\n")
+        _trim_unquoted(frame, header, lambda i: lines[i + 1].decode("utf-8"))
     return RawTable(name, header, frame)
+
+
+def _has_edge_space(values: pd.Series) -> bool:
+    return bool((values.str.strip(_JAVA_TRIM) != values).any())
+
+
+def _cell_quoting(record: str) -> list[bool]:
+    """Per cell of one CSV record: was it quoted (its first non-blank char a quote)?"""
+    flags: list[bool] = []
+    start, quoted, in_quotes = True, False, False
+    for ch in record.rstrip("\r\n"):
+        if in_quotes:
+            in_quotes = ch != '"'
+            continue
+        if ch == '"':
+            in_quotes = True
+            quoted = quoted or start
+            start = False
+        elif ch == ",":
+            flags.append(quoted)
+            start, quoted = True, False
+        elif ch > " ":
+            start = False
+    flags.append(quoted)
+    return flags
+
+
+def _trim_unquoted(frame: pd.DataFrame, header: list[str], record: Callable[[int], str]) -> None:
+    """Trim unquoted cells, as univocity does: only quoted values keep edge whitespace.
+
+    ``record(i)`` returns the raw text of data row ``i`` (0-based). Only rows holding a value
+    with edge whitespace are looked at, so clean files pay nothing.
+    """
+    position = {h: i for i, h in reversed(list(enumerate(header))) if h}
+    cache: dict[int, list[bool]] = {}
+    for col in list(frame.columns):
+        if col == "csv_row" or col not in position:
+            continue
+        values = frame[col]
+        spaced = (values.str.strip(_JAVA_TRIM) != values).fillna(False).to_numpy(dtype=bool)
+        if not spaced.any():
+            continue
+        rows = spaced.nonzero()[0]
+        trim = []
+        for i in rows:
+            if i not in cache:
+                cache[i] = _cell_quoting(record(int(i)))
+            flags = cache[i]
+            j = position[col]
+            trim.append(not (j < len(flags) and flags[j]))
+        fix = rows[trim]
+        if len(fix):
+            new = values.to_numpy(dtype=object, na_value=None).copy()
+            new[fix] = [v.strip(_JAVA_TRIM) for v in new[fix]]
+            frame[col] = pd.Series(new, index=frame.index, dtype="str")
 
 
 class _LineCounter:
@@ -310,6 +422,7 @@ class _LineCounter:
     def __init__(self, text: str) -> None:
         self.lines = io.StringIO(text, newline="")
         self.last = ""
+        self.record = ""  # the physical lines of the row being read
 
     def __iter__(self) -> _LineCounter:
         return self
@@ -319,15 +432,15 @@ class _LineCounter:
         if not line:
             raise StopIteration
         self.last = line
+        self.record += line
         return line
 
 
-def _slow_read(name: str, data: bytes, notices: Notices, cap: int | None) -> RawTable:
+def _slow_read(name: str, data: bytes, notices: _Deferred, cap: int | None) -> RawTable:
     """The careful reader: any bytes, any line ends, quoted newlines, ragged rows."""
     text = data.decode("utf-8", errors="replace")
     if text.startswith("\ufeff"):
         text = text[1:]
-    text = text.replace("\x00", "\ufffd")
     source = _LineCounter(text)
     reader = csv.reader(source, strict=False)
     header: list[str] | None = None
@@ -337,6 +450,7 @@ def _slow_read(name: str, data: bytes, notices: Notices, cap: int | None) -> Raw
     try:
         for values in reader:
             line = reader.line_num
+            record, source.record = source.record, ""
             if header is None:
                 if not values or (len(values) == 1 and not values[0].strip()):
                     continue
@@ -367,7 +481,8 @@ def _slow_read(name: str, data: bytes, notices: Notices, cap: int | None) -> Raw
                     lineIndex=line - 1,
                     message=f"a value is longer than {cap} characters",
                 )
-                return RawTable(name, header, _empty(list(dict.fromkeys(header))), status)
+                frame = _empty([c for c in dict.fromkeys(header) if c])
+                return RawTable(name, header, frame, LoadStatus.UNPARSABLE_ROWS)
             if len(values) != len(header):
                 notices.add(
                     "invalid_row_length",
@@ -378,6 +493,12 @@ def _slow_read(name: str, data: bytes, notices: Notices, cap: int | None) -> Raw
                 )
                 status = LoadStatus.UNPARSABLE_ROWS
                 continue
+            if any(v.strip(_JAVA_TRIM) != v for v in values):
+                flags = _cell_quoting(record)
+                values = [
+                    v if (i < len(flags) and flags[i]) else v.strip(_JAVA_TRIM)
+                    for i, v in enumerate(values)
+                ]
             rows.append(values)
             numbers.append(line)
     except csv.Error as exc:

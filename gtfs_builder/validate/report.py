@@ -77,8 +77,9 @@ class Report:
                 "dateForValidation": self.date.isoformat() if self.date else None,
                 "files": self.files,
                 "validationTimeSeconds": round(self.seconds, 3),
-                "counts": {s.name: counts[s] for s in (Severity.ERROR, Severity.WARNING,
-                                                       Severity.INFO)},
+                "counts": {
+                    s.name: counts[s] for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
+                },
             },
             "notices": [
                 {

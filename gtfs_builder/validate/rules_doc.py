@@ -22,8 +22,11 @@ def render() -> str:
 
     canon = canonical_codes()
     names = {row["code"] for row in canon}
-    active = [r for r in canon if "[deprecated]" not in r["description"]
-              and "[system error]" not in r["description"]]
+    active = [
+        r
+        for r in canon
+        if "[deprecated]" not in r["description"] and "[system error]" not in r["description"]
+    ]
     done_active = [r for r in active if r["code"] in NOTICE_TYPES]
     lines = [
         "# Validation rules",
@@ -46,13 +49,16 @@ def render() -> str:
         )
     own = sorted(c for c in NOTICE_TYPES if c not in names)
     if own:
-        lines += ["", "## Codes of our own (not canonical)", "",
-                  "| code | severity | family | description |", "|---|---|---|---|"]
+        lines += [
+            "",
+            "## Codes of our own (not canonical)",
+            "",
+            "| code | severity | family | description |",
+            "|---|---|---|---|",
+        ]
         for code in own:
             nt = NOTICE_TYPES[code]
-            lines.append(
-                f"| `{code}` | {nt.severity.name} | {nt.rule.split('.')[0]} | {nt.doc} |"
-            )
+            lines.append(f"| `{code}` | {nt.severity.name} | {nt.rule.split('.')[0]} | {nt.doc} |")
     return "\n".join(lines) + "\n"
 
 

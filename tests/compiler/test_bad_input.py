@@ -34,6 +34,15 @@ CASES = [
         "unknown key 'short_nme'; did you mean 'short_name'?",
     ),
     (
+        "unknown_key_gtfs_style",
+        "network.yaml",
+        "    name: One",
+        "    stop_nme: One",
+        "3:5",
+        "stations[0].stop_nme",
+        "unknown key 'stop_nme'; did you mean 'name'?",
+    ),
+    (
         "missing_required",
         "network.yaml",
         "    lat: 42.0\n",
@@ -226,3 +235,31 @@ def test_station_with_several_platforms_needs_one_named(tmp_path: Path) -> None:
     source = write_source(tmp_path / "src", network=network)
     code, output = _run(tmp_path, source)
     assert code == 2 and "station 'S1' has 2 platforms (expected one of: S1a, S1b)" in output
+
+
+def test_duplicate_key_is_reported(tmp_path: Path) -> None:
+    network = NETWORK_YAML.replace("    lat: 42.0\n", "    lat: 42.0\n    lat: 42.5\n", 1)
+    code, output = _run(tmp_path, write_source(tmp_path / "src", network=network))
+    assert code == 2 and "network.yaml:5:5:" in output and "duplicate key" in output, output
+
+
+def test_json_source_is_yaml_too(tmp_path: Path) -> None:
+    """A .json file is read like YAML (JSON is YAML); the same data gives the same bytes."""
+    import json
+
+    from gtfs_builder.publish import build_feed
+    from gtfs_builder.source.loader import _fast_loader
+
+    yaml_src = write_source(tmp_path / "y")
+    json_src = tmp_path / "j"
+    json_src.mkdir()
+    for name in ("feed", "network"):
+        data = _fast_loader()((yaml_src / f"{name}.yaml").read_text())
+        (json_src / f"{name}.json").write_text(json.dumps(data, default=str))
+    a = build_feed(yaml_src, tmp_path / "a.zip").read_bytes()
+    b = build_feed(json_src, tmp_path / "b.zip").read_bytes()
+    assert a == b
+    bad = (json_src / "network.json").read_text().replace('"S2"', '"S9"', 1)
+    (json_src / "network.json").write_text(bad)
+    code, output = _run(tmp_path, json_src)
+    assert code == 2 and "network.json:1:" in output, output

@@ -16,20 +16,12 @@ mkdir -p "$NODE_DIR" "$STAMPS"
 
 log() { echo "consumers: $*"; }
 
-# --- Debian packages: PostgreSQL 15 server + PostGIS, a C++ toolchain for better-sqlite3, Node ----
-APT_PACKAGES=(postgresql-15 postgresql-15-postgis-3 build-essential python3 nodejs npm)
+# --- Debian packages: PostgreSQL 15 server + PostGIS, a C++ toolchain for better-sqlite3 ---------
+APT_PACKAGES=(postgresql-15 postgresql-15-postgis-3 build-essential python3)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# nodejs/npm may come from elsewhere (e.g. NodeSource): a working binary is enough.
-if command -v node >/dev/null && command -v npm >/dev/null; then
-  filtered=()
-  for p in "${missing[@]+"${missing[@]}"}"; do
-    [[ "$p" == nodejs || "$p" == npm ]] || filtered+=("$p")
-  done
-  missing=("${filtered[@]+"${filtered[@]}"}")
-fi
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "consumers: missing Debian packages: ${missing[*]}; run this script as root once" >&2
@@ -45,6 +37,14 @@ fi
 test -x /usr/lib/postgresql/15/bin/initdb || { echo "consumers: initdb for PostgreSQL 15 not found" >&2; exit 1; }
 
 # --- npm packages, reproducibly from the committed lock file ---------------------------------------
+# Node 20 (the machine's, from NodeSource) is what the lock was resolved for: gtfs 4.18.2 and
+# better-sqlite3 12 support it; newer gtfs / gtfs-to-html releases need Node 22.
+command -v node >/dev/null && command -v npm >/dev/null \
+  || { echo "consumers: node and npm (Node.js >= 20) are required" >&2; exit 1; }
+major="$(node -p 'process.versions.node.split(".")[0]')"
+((major >= 20)) || { echo "consumers: Node.js >= 20 required, found $(node --version)" >&2; exit 1; }
+# better-sqlite3 compiles against the installed Node headers; node-gyp must not download them.
+if [[ -f /usr/include/node/node.h ]]; then export npm_config_nodedir=/usr; fi
 key="$(cat "$SPEC/package.json" "$SPEC/package-lock.json" | sha256sum | cut -c1-16)-node$(node --version)"
 stamp="$STAMPS/npm-$key"
 if [[ -f "$stamp" && -d "$NODE_DIR/node_modules" ]]; then

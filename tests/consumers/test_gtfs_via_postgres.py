@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from consumer_support import FeedUnderTest, Postgres, run_checked
+from consumer_support import FIXTURE, FeedUnderTest, Postgres, run_checked
 
 pytestmark = pytest.mark.consumers
 
@@ -87,3 +88,31 @@ def test_server_is_ours(postgres: Postgres) -> None:
     out = postgres.psql("-A", "-t", "-c", "SHOW listen_addresses")
     assert out.strip() == "127.0.0.1"
     run_checked(["psql", "--version"])
+
+
+@pytest.mark.parametrize("file, old, new, why", [
+    ("trips.txt", ",kt-0\n", ",\n", "a trip without shape_id while shapes.txt exists"),
+    ("agency.txt", "\nrzd,", "\n,", "an empty agency_id"),
+    ("stop_times.txt", "646,15:30:00,15:30:00,khasan", "646,15:30:00,15:30:00,nowhere",
+     "a stop_id that is not in stops.txt"),
+    # A consumer quirk, not a feed error: GTFS recommends feed_lang=mul for multilingual feeds,
+    # but gtfs-via-postgres accepts only language tags that name a PostgreSQL (ICU) collation.
+    ("feed_info.txt", "https://example.org,en,", "https://example.org,mul,",
+     "feed_lang=mul (allowed by GTFS; see docs/consumers.md)"),
+])
+def test_a_feed_it_rejects_fails_the_suite(postgres: Postgres, node_bin: Path, tmp_path: Path,
+                                           file: str, old: str, new: str, why: str) -> None:
+    """Without leniency flags the loader is strict: a rejected feed must fail, not pass quietly."""
+    folder = tmp_path / "mutated"
+    shutil.copytree(FIXTURE, folder)
+    text = (folder / file).read_text(encoding="utf-8")
+    assert old in text
+    (folder / file).write_text(text.replace(old, new, 1), encoding="utf-8")
+    bad = FeedUnderTest(f"mutated fixture ({why})", folder / "unused.zip", folder)
+    with pytest.raises(pytest.fail.Exception, match="rejected"):
+        _load(bad, postgres, node_bin, tmp_path)
+
+
+def test_unmutated_fixture_loads(postgres: Postgres, node_bin: Path, tmp_path: Path) -> None:
+    """The baseline of the rejection cases: without the mutation the same feed loads."""
+    _load(FeedUnderTest("fixture", FIXTURE / "unused.zip", FIXTURE), postgres, node_bin, tmp_path)

@@ -9,7 +9,11 @@ import partridge as ptg
 import pytest
 from consumer_support import FeedUnderTest
 
-pytestmark = pytest.mark.consumers
+pytestmark = [
+    pytest.mark.consumers,
+    # partridge 1.1 calls DataFrame.rename(inplace=True), deprecated in pandas 3.1: not our concern.
+    pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.rename"),
+]
 
 MONDAY, TUESDAY = dt.date(2024, 12, 16), dt.date(2024, 12, 17)
 EXPECTED = {MONDAY: {"401", "402", "645", "646"}, TUESDAY: {"401", "402"}}

@@ -4,14 +4,17 @@ frequencies, overtaking trips, boarding rules, time zones and DST."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import MakeFeed
 
 from gtfs_builder.plan import PlanError, load_timetable, plan_query
 from gtfs_builder.plan.raptor import Journey
 from gtfs_builder.plan.timetable import Timetable
+
+MakeFeed = Callable[..., Path]  # the make_feed fixture (tests/plan/conftest.py)
 
 STOPS = """
     stop_id,stop_name,stop_lat,stop_lon

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
+from gtfs_builder.validate.rules.stop_times import tables_ok
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
@@ -31,6 +32,8 @@ def _col(df: pd.DataFrame, name: str) -> pd.Series:
 )
 def check_agency_id_required(feed: Feed, notices: Notices) -> None:
     """With two agencies or more, every agency, route and fare must name its agency."""
+    if not tables_ok(feed, "agency.txt", "routes.txt", "fare_attributes.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
     agency = feed.table("agency.txt")
     if len(agency) < 2:
         return
@@ -66,6 +69,8 @@ def check_agency_id_required(feed: Feed, notices: Notices) -> None:
 )
 def check_agency_consistency(feed: Feed, notices: Notices) -> None:
     """Agencies share one time zone and one language (compared to the first that sets it)."""
+    if not tables_ok(feed, "agency.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
     agency = feed.table("agency.txt")
     if len(agency) < 2:
         # The canonical validator returns early for a single agency: nothing to compare.

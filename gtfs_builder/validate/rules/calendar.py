@@ -1,14 +1,11 @@
 """Calendar and service-date rules: ranges, expiry, coverage, gaps and the feed's service window.
 
-The canonical validator expands services two ways and each rule reads one of them, so both are
-reproduced here (vectorised: one numpy expansion of every calendar row, then set operations):
-
-- *period* (``CalendarUtil``): the last calendar row per service, plus every added date, minus
-  every date whose ``exception_type`` is not 1; read by expired_calendar and trip coverage.
-- *interval* (``ServiceIntervalCache``): every calendar row of a service unioned, then the
-  calendar_dates rows in order (last of type 1 or 2 wins for a date, other types ignored); read by
-  big_gap_in_service, service_extends_far_in_the_future and the feed service-window codes. An
-  inverted calendar range makes the canonical validator abort those rules, so they stay silent.
+A service's active days are the weekly patterns of all its calendar.txt rows, then its
+calendar_dates rows in file order (the last of type 1 = added or 2 = removed wins for a date;
+other types are ignored), as gtfs-guru computes them (vectorised: one numpy expansion of every
+calendar row, then set operations). An inverted range (start_date > end_date) is clamped to its
+start day for expired_calendar and trip coverage, and adds nothing to the service-window rules
+(big_gap_in_service, service_extends_far_in_the_future, future_calendar, feed period).
 
 Dates are handled as int64 day numbers since 1970-01-01 so that years up to 9999 work.
 """
@@ -16,7 +13,9 @@ Dates are handled as int64 day numbers since 1970-01-01 so that years up to 9999
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -39,8 +38,9 @@ COVERAGE_DAYS = 7
 MAX_GAP_DAYS = 13  # ServiceSpreadValidator: a gap of 14 inactive days or more is reported
 MAX_FUTURE_EXTENT_DAYS = 2 * 365
 SERVICE_WINDOW_THRESHOLD_DAYS = 14
-EXPIRY_SOON_DAYS = 7
-EXPIRY_UPCOMING_DAYS = 30
+# Expanded service days per feed, shared by the rules of this module (each expansion is used
+# by two rule families); weak keys so a finished validation frees them.
+_EXPANSIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,29 +137,38 @@ def _expand_patterns(rows: pd.DataFrame) -> pd.DataFrame:
     ).drop_duplicates()
 
 
+def _cached(feed: Feed, key: str, build: Callable[[Feed], Any]) -> Any:
+    store = _EXPANSIONS.setdefault(feed, {})
+    if key not in store:
+        store[key] = build(feed)
+    return store[key]
+
+
 def period_days(feed: Feed) -> pd.DataFrame:
     """Active (service_id, day) pairs as CalendarUtil.createServicePeriod computes them."""
-    cal = _calendar_rows(feed).drop_duplicates("service_id", keep="last").copy()
+    return _cached(feed, "period", _period_days)
+
+
+def _period_days(feed: Feed) -> pd.DataFrame:
+    cal = _calendar_rows(feed)
     # An inverted range is clamped (end = start) rather than rejected.
     cal["end"] = np.maximum(cal["end"], cal["start"])
-    pattern_days = _expand_patterns(cal)
-    dates = _calendar_date_rows(feed)
-    added = dates.loc[dates["type"] == 1, ["service_id", "day"]]
-    removed = dates.loc[~(dates["type"] == 1).fillna(False), ["service_id", "day"]]
-    active = pd.concat([pattern_days, added], ignore_index=True).drop_duplicates()
-    if not removed.empty:
-        gone = active.merge(removed.drop_duplicates(), how="left", indicator=True)
-        active = gone.loc[gone["_merge"] == "left_only", ["service_id", "day"]]
-    return active.reset_index(drop=True)
+    return _apply_exceptions(_expand_patterns(cal), _calendar_date_rows(feed))
 
 
-def interval_days(feed: Feed) -> pd.DataFrame | None:
-    """Active (service_id, day) pairs as ServiceIntervalCache builds them; None when it throws."""
+def interval_days(feed: Feed) -> pd.DataFrame:
+    """Active (service_id, day) pairs for the service-window rules: inverted ranges add nothing."""
+    return _cached(feed, "interval", _interval_days)
+
+
+def _interval_days(feed: Feed) -> pd.DataFrame:
     cal = _calendar_rows(feed)
-    if (cal["start"] > cal["end"]).any():
-        return None
-    pattern_days = _expand_patterns(cal)
-    dates = _calendar_date_rows(feed)
+    cal = cal[cal["start"] <= cal["end"]]
+    return _apply_exceptions(_expand_patterns(cal), _calendar_date_rows(feed))
+
+
+def _apply_exceptions(pattern_days: pd.DataFrame, dates: pd.DataFrame) -> pd.DataFrame:
+    """calendar_dates rows applied in file order: the last of type 1 (add) or 2 (remove) wins."""
     ops = dates[dates["type"].isin([1, 2]).fillna(False)]
     last = ops.drop_duplicates(["service_id", "day"], keep="last")
     removed = last.loc[last["type"] == 2, ["service_id", "day"]]
@@ -212,7 +221,7 @@ def _feed_period(feed: Feed) -> tuple[int, int] | None:
         ),
         "start_and_end_range_out_of_order": (
             Severity.ERROR,
-            "A start date or time is after its end (calendar, feed_info, frequencies, timeframes).",
+            "Two date or time fields are out of order.",
         ),
     },
 )
@@ -379,12 +388,15 @@ def check_trip_coverage(feed: Feed, notices: Notices) -> None:
 def check_service_spread(feed: Feed, notices: Notices) -> None:
     """ServiceSpreadValidator: gaps and far-future ends, per calendar.txt row."""
     active = interval_days(feed)
-    if active is None or active.empty:
+    if active.empty:
         return
     cal = feed.table(CALENDAR)
-    if cal.empty or "service_id" not in cal:
+    if cal.empty:
         return
-    rows = cal.loc[cal["service_id"].notna(), ["service_id", "csv_row"]]
+    # Once per calendar service (a duplicated service_id is one service).
+    rows = cal.loc[cal["service_id"].notna(), ["service_id", "csv_row"]].drop_duplicates(
+        "service_id"
+    )
     ordered = active.sort_values(["service_id", "day"]).reset_index(drop=True)
     prev = ordered["day"].shift()
     same = ordered["service_id"].eq(ordered["service_id"].shift())
@@ -435,8 +447,6 @@ def check_service_spread(feed: Feed, notices: Notices) -> None:
 def check_feed_service_window(feed: Feed, notices: Notices) -> None:
     """FeedServiceWindowValidator: the trips' total service window against today and feed_info."""
     active = interval_days(feed)
-    if active is None:
-        return
     service_ids = _trip_service_ids(feed)
     window = _service_window(active, service_ids)
     if window is None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
-from gtfs_builder.validate.rules.frequencies import hhmmss, overlapping_pairs, range_notices
+from gtfs_builder.validate.rules.frequencies import hhmmss, overlapping_pairs
 from gtfs_builder.validate.rules.transfers import col
 
 if TYPE_CHECKING:
@@ -173,18 +173,10 @@ def check_fare_transfer_rules(feed: Feed, notices: Notices) -> None:
             Severity.ERROR,
             "Two timeframes of one timeframe_group_id and service_id overlap.",
         ),
-        "start_and_end_range_equal": (
-            Severity.ERROR,
-            "A start time equals its end time where the range must not be empty.",
-        ),
-        "start_and_end_range_out_of_order": (
-            Severity.ERROR,
-            "A start date or time is after its end (calendar, feed_info, frequencies, timeframes).",
-        ),
     },
 )
 def check_timeframes(feed: Feed, notices: Notices) -> None:
-    """Timeframe bounds come in pairs, within 24 h, ordered, and do not overlap in a group."""
+    """Timeframe bounds come in pairs, within 24 h, and do not overlap within a group."""
     table = feed.table(TIMEFRAMES)
     if table.empty:
         return
@@ -211,7 +203,7 @@ def check_timeframes(feed: Feed, notices: Notices) -> None:
         "timeframe_start_or_end_time_greater_than_twenty_four_hours",
         pd.concat(late).sort_values("csvRowNumber", kind="stable"),
     )
-    range_notices(notices, TIMEFRAMES, table, "start_time", start, "end_time", end, hhmmss)
+    # start_time < end_time itself is the generic start_and_end_range check (rules/fields.py).
     frame = pd.DataFrame(
         {
             "timeframeGroupId": col(table, "timeframe_group_id").fillna(""),

@@ -61,7 +61,7 @@ def language_tag(tag: str) -> str:
         "more_than_one_entity": (Severity.WARNING, "feed_info.txt has more than one row."),
         "start_and_end_range_out_of_order": (
             Severity.ERROR,
-            "A start date or time is after its end (calendar, feed_info, frequencies, timeframes).",
+            "Two date or time fields are out of order.",
         ),
     },
 )

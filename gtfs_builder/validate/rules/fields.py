@@ -74,20 +74,50 @@ LANG_RE = (
 )
 OFFSET_RE = r"^(?:Z|(?:UTC|GMT|UT)?[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?|UTC|GMT|UT)$"
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 # ISO 4217 codes Java's Currency knows, with minor units when not 2.
 CURRENCIES = frozenset(
-    ["AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHE", "CHF", "CHW", "CLF", "CLP", "CNY", "COP", "COU", "CRC", "CUC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HRK", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SLL", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED", "VES", "VND", "VUV", "WST", "XAF", "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XCD", "XDR", "XOF", "XPD", "XPF", "XPT", "XSU", "XTS", "XUA", "XXX", "YER", "ZAR", "ZMW", "ZWL", "ZWG", "ADP", "AFA", "ATS", "AYM", "AZM", "BEF", "BGL", "BYB", "BYR", "CSD", "CYP", "DEM", "EEK", "ESP", "FIM", "FRF", "GHC", "GRD", "GWP", "IEP", "ITL", "LTL", "LUF", "LVL", "MGF", "MRO", "MTL", "MZM", "NLG", "PTE", "ROL", "RUR", "SIT", "SKK", "SRG", "STD", "TMM", "TPE", "TRL", "VEB", "VEF", "XFO", "XFU", "YUM", "ZMK", "ZWD", "ZWN", "ZWR"]
+    _words(
+        """
+        AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD
+        BTN BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP
+        DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS
+        INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD
+        MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR
+        PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS
+        SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW
+        UZS VED VES VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XDR XOF XPD XPF XPT XSU XTS XUA
+        XXX YER ZAR ZMW ZWL ZWG ADP AFA ATS AYM AZM BEF BGL BYB BYR CSD CYP DEM EEK ESP FIM FRF
+        GHC GRD GWP IEP ITL LTL LUF LVL MGF MRO MTL MZM NLG PTE ROL RUR SIT SKK SRG STD TMM TPE
+        TRL VEB VEF XFO XFU YUM ZMK ZWD ZWN ZWR
+        """
+    )
 )
 CURRENCY_DIGITS = {
     **dict.fromkeys(
-        ["ADP", "BEF", "BIF", "BYB", "BYR", "CLP", "DJF", "ESP", "GNF", "GRD", "ISK", "ITL", "JPY", "KMF", "KRW", "LUF", "MGF", "PTE", "PYG", "ROL", "RWF", "TPE", "TRL", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"],
+        _words(
+            """
+            ADP BEF BIF BYB BYR CLP DJF ESP GNF GRD ISK ITL JPY KMF KRW LUF MGF PTE PYG ROL
+            RWF TPE TRL UGX UYI VND VUV XAF XOF XPF
+            """
+        ),
         0,
     ),
-    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(_words("BHD IQD JOD KWD LYD OMR TND"), 3),
     "CLF": 4,
     "UYW": 4,
 }
-_NO_DIGITS = frozenset(["XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XFO", "XFU", "XPD", "XPT", "XSU", "XTS", "XUA", "XXX"])
+_NO_DIGITS = frozenset(
+    _words(
+        """
+        XAG XAU XBA XBB XBC XBD XDR XFO XFU XPD XPT XSU XTS XUA XXX
+        """
+    )
+)
 RANGE_OWNED_ELSEWHERE = frozenset({"calendar.txt", "feed_info.txt", "frequencies.txt"})
 BOUND_LABEL = {"non_negative": "non-negative", "positive": "positive", "non_zero": "non-zero"}
 
@@ -134,8 +164,14 @@ def _is_mixed_case(value: str) -> bool:
     return any(any(c.isupper() for c in t) and any(c.islower() for c in t) for t in considered)
 
 
-def _cells(filename: str, frame: pd.DataFrame, mask: pd.Series, field: str,
-           values: pd.Series | None = None, key: str = "fieldName") -> pd.DataFrame:
+def _cells(
+    filename: str,
+    frame: pd.DataFrame,
+    mask: pd.Series,
+    field: str,
+    values: pd.Series | None = None,
+    key: str = "fieldName",
+) -> pd.DataFrame:
     sel = frame.loc[mask]
     out = pd.DataFrame(
         {"filename": filename, "csvRowNumber": sel["csv_row"].to_numpy(), key: field}
@@ -204,11 +240,15 @@ def check_table(
         return frame, False
     bad = np.zeros(n, dtype=bool)
     later: list[tuple[str, pd.DataFrame, np.ndarray]] = []  # emitted for clean rows only
-    rows_all = pd.Series(True, index=frame.index)
     for name, f in fspec.fields.items():
         if name not in frame.columns:
+            # a recommended column absent from the header: one notice per row (an empty value
+            # has its own code, e.g. missing_feed_info_date, or none)
             if f.presence == "recommended":
-                notices.add_frame("missing_recommended_field", _cells(filename, frame, rows_all, name))
+                everywhere = pd.Series(True, index=frame.index)
+                notices.add_frame(
+                    "missing_recommended_field", _cells(filename, frame, everywhere, name)
+                )
             continue
         raw = frame[name]
         empty = (raw.isna() | (raw == "")).to_numpy()
@@ -217,8 +257,6 @@ def check_table(
             if f.required:
                 notices.add_frame("missing_required_field", _cells(filename, frame, m, name))
                 bad |= empty
-            elif f.presence == "recommended":
-                notices.add_frame("missing_recommended_field", _cells(filename, frame, m, name))
         if empty.all():
             frame[name] = raw.where(~pd.Series(empty, index=frame.index))
             continue
@@ -275,8 +313,13 @@ def check_table(
                 m = low.reindex(frame.index, fill_value=False)
                 full = raw.copy()
                 full[filled] = vals
-                later.append(("mixed_case_recommended_field",
-                              _cells(filename, frame, m, name, full), m.to_numpy()))
+                later.append(
+                    (
+                        "mixed_case_recommended_field",
+                        _cells(filename, frame, m, name, full),
+                        m.to_numpy(),
+                    )
+                )
         later += _range_notices(filename, frame, f, vals)
         if spaced.any() or empty.any():
             new = raw.copy()
@@ -402,11 +445,37 @@ def currency_amount_notices(feed: Feed, notices: Notices) -> None:
                 )
 
 
-@rule(files=["fare_products.txt"], notices={"invalid_currency_amount": NOTICES[
-    "invalid_currency_amount"]})
+@rule(
+    files=["fare_products.txt"],
+    notices={"invalid_currency_amount": NOTICES["invalid_currency_amount"]},
+)
 def check_currency_amounts(feed: Feed, notices: Notices) -> None:
     """Currency amounts carry exactly the minor-unit digits of their currency."""
     currency_amount_notices(feed, notices)
+
+
+@rule(
+    files=["agency.txt", "routes.txt", "fare_attributes.txt"],
+    notices={"missing_recommended_field": NOTICES["missing_recommended_field"]},
+)
+def check_recommended_agency_id(feed: Feed, notices: Notices) -> None:
+    """With a single agency, agency_id in agency, routes and fare_attributes is recommended.
+
+    Besides this, the canonical validator emits missing_recommended_field only for a recommended
+    column absent from the header (see check_table). With several agencies the agency family
+    reports missing_required_agency_id instead.
+    """
+    if feed.dependency_failed("agency.txt") or len(feed.table("agency.txt")) > 1:
+        return
+    for filename in ("agency.txt", "routes.txt", "fare_attributes.txt"):
+        if not feed.has(filename):
+            continue
+        table = feed.table(filename)
+        missing = table["agency_id"].isna()
+        if missing.any():
+            notices.add_frame(
+                "missing_recommended_field", _cells(filename, table, missing, "agency_id")
+            )
 
 
 @rule(

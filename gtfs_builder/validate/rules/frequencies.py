@@ -54,11 +54,11 @@ def overlapping_pairs(frame: pd.DataFrame, keys: list[str], sort: list[str]) -> 
     notices={
         "start_and_end_range_equal": (
             Severity.ERROR,
-            "A start time equals its end time where the range must not be empty.",
+            "Two date or time fields are equal.",
         ),
         "start_and_end_range_out_of_order": (
             Severity.ERROR,
-            "A start date or time is after its end (calendar, feed_info, frequencies, timeframes).",
+            "Two date or time fields are out of order.",
         ),
         "overlapping_frequency": (
             Severity.ERROR,

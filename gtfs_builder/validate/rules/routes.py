@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
+from gtfs_builder.validate.rules.stop_times import tables_ok
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
@@ -132,6 +133,8 @@ def check_route_names(feed: Feed, notices: Notices) -> None:
 )
 def check_duplicate_route_name(feed: Feed, notices: Notices) -> None:
     """Routes riders cannot tell apart: same names, route_type and agency as an earlier route."""
+    if not tables_ok(feed, "routes.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
     routes = feed.table("routes.txt")
     if routes.empty:
         return
@@ -226,6 +229,8 @@ def check_route_color_contrast(feed: Feed, notices: Notices) -> None:
 )
 def check_route_url(feed: Feed, notices: Notices) -> None:
     """A route_url equal to an agency's URL (case-insensitive) adds nothing for riders."""
+    if not tables_ok(feed, "agency.txt", "routes.txt", "stops.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
     routes = feed.table("routes.txt")
     agency = feed.table("agency.txt")
     if routes.empty or agency.empty or "route_url" not in routes:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
-from gtfs_builder.validate.rules.stop_times import _col, haversine_m, typed_or_na
+from gtfs_builder.validate.rules.stop_times import _col, haversine_m, tables_ok, typed_or_na
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
@@ -50,6 +51,8 @@ def shape_order(feed: Feed) -> tuple[np.ndarray, np.ndarray]:
 )
 def check_shape_distance(feed: Feed, notices: Notices) -> None:
     """shape_dist_traveled must increase along the shape, except for duplicate points."""
+    if not tables_ok(feed, "shapes.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
     sh = feed.table("shapes.txt")
     if sh.empty or "shape_dist_traveled" not in sh.columns:
         return
@@ -119,7 +122,10 @@ def check_shape_usage(feed: Feed, notices: Notices) -> None:
     firsts = frame.drop_duplicates("shapeId")
     counts = frame["shapeId"].value_counts()
     single = firsts[firsts["shapeId"].map(counts) == 1]
-    notices.add_frame("single_shape_point", single[["shapeId", "csvRowNumber"]])
+    if tables_ok(feed, "shapes.txt"):  # the canonical validator skips a table it could not parse
+        notices.add_frame("single_shape_point", single[["shapeId", "csvRowNumber"]])
+    if not tables_ok(feed, "shapes.txt", "trips.txt"):
+        return
     used = set(_col(feed.table("trips.txt"), "shape_id").dropna())
     unused = firsts[~firsts["shapeId"].isin(used)]
     notices.add_frame("unused_shape", unused[["shapeId", "csvRowNumber"]])
@@ -149,7 +155,9 @@ TRIP_SHAPE_DISTANCE_THRESHOLD_M = 11.1
 )
 def check_trip_shape_distance(feed: Feed, notices: Notices) -> None:
     """A trip cannot travel further along its shape than the shape is long."""
-    from gtfs_builder.validate.rules.stop_times import stop_coordinates, trip_order
+    if not tables_ok(feed, "trips.txt", "stop_times.txt", "shapes.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
+    from gtfs_builder.validate.rules.stop_times import lookup, stop_coordinates, trip_order
 
     trips = feed.table("trips.txt")
     st = feed.table("stop_times.txt")
@@ -213,8 +221,9 @@ def check_trip_shape_distance(feed: Feed, notices: Notices) -> None:
     exceeds = tr[tr["max_d"] > tr["max_d_shape"]]
     if not exceeds.empty:
         coords = stop_coordinates(feed)
-        slat = exceeds["last"].map(coords["lat"]).to_numpy(dtype=float)
-        slon = exceeds["last"].map(coords["lon"]).to_numpy(dtype=float)
+        spos = lookup(exceeds["last"], _col(feed.table("stops.txt"), "stop_id"))
+        slat = np.where(spos >= 0, coords["lat"].to_numpy()[np.maximum(spos, 0)], np.nan)
+        slon = np.where(spos >= 0, coords["lon"].to_numpy()[np.maximum(spos, 0)], np.nan)
         gap = haversine_m(
             slat,
             slon,
@@ -277,29 +286,47 @@ def _latlng(p: np.ndarray) -> list[float]:
     ]
 
 
+def _cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Cross product over the last axis (np.cross is slow on many small calls)."""
+    return np.stack(
+        [
+            u[..., 1] * v[..., 2] - u[..., 2] * v[..., 1],
+            u[..., 2] * v[..., 0] - u[..., 0] * v[..., 2],
+            u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0],
+        ],
+        axis=-1,
+    )
+
+
 def _angle_m(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Great-circle distance in metres between unit vectors (broadcasting over leading axes)."""
-    cross = np.linalg.norm(np.cross(u, v), axis=-1)
+    c = _cross(u, v)
+    cross = np.sqrt(np.sum(c * c, axis=-1))
     return np.arctan2(cross, np.sum(u * v, axis=-1)) * _R
 
 
-def _closest_points(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """S2EdgeUtil.getClosestPoint for every stop x[n] and segment (a[m], b[m]) -> [n, m, 3]."""
-    n = np.cross(a, b)  # [m, 3]
-    n2 = np.sum(n * n, axis=-1)  # [m]
+def _angle1(u: np.ndarray, v: np.ndarray) -> float:
+    """_angle_m for two single points, in plain floats."""
+    ux, uy, uz = float(u[0]), float(u[1]), float(u[2])
+    vx, vy, vz = float(v[0]), float(v[1]), float(v[2])
+    cx, cy, cz = uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx
+    return math.atan2(math.sqrt(cx * cx + cy * cy + cz * cz), ux * vx + uy * vy + uz * vz) * _R
+
+
+def _closest_pairs(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """S2EdgeUtil.getClosestPoint for paired rows: the point of arc a[k]-b[k] closest to x[k]."""
+    n = _cross(a, b)
+    n2 = np.sum(n * n, axis=-1)
     safe = np.where(n2 > 0, n2, 1.0)
-    xn = x[:, None, :] @ n[:, :, None] if False else np.einsum("ik,jk->ij", x, n)  # [n, m]
-    p = x[:, None, :] - (xn / safe)[:, :, None] * n[None, :, :]
-    inside = (np.einsum("ijk,jk->ij", np.cross(p, n[None, :, :]), a) > 0) & (
-        np.einsum("ijk,jk->ij", np.cross(n[None, :, :], p), b) > 0
-    )
-    inside &= (n2 > 0)[None, :]
-    norm = np.linalg.norm(p, axis=-1, keepdims=True)
+    p = x - (np.sum(x * n, axis=-1) / safe)[:, None] * n
+    inside = (np.sum(_cross(p, n) * a, axis=-1) > 0) & (np.sum(_cross(n, p) * b, axis=-1) > 0)
+    inside &= n2 > 0
+    norm = np.sqrt(np.sum(p * p, axis=-1))[:, None]
     p = p / np.where(norm > 0, norm, 1.0)
-    da = np.sum((x[:, None, :] - a[None, :, :]) ** 2, axis=-1)
-    db = np.sum((x[:, None, :] - b[None, :, :]) ** 2, axis=-1)
-    end = np.where((da <= db)[:, :, None], a[None, :, :], b[None, :, :])
-    return np.where(inside[:, :, None], p, end)
+    da = np.sum((x - a) ** 2, axis=-1)
+    db = np.sum((x - b) ** 2, axis=-1)
+    end = np.where((da <= db)[:, None], a, b)
+    return np.where(inside[:, None], p, end)
 
 
 def _interpolate(t: float, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -308,14 +335,14 @@ def _interpolate(t: float, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a
     if t == 1:
         return b
-    ab = np.arctan2(np.linalg.norm(np.cross(a, b)), np.dot(a, b))
+    ab = _angle1(a, b) / _R
     d = t * ab
-    direction = np.cross(np.cross(a, b), a)
-    norm = np.linalg.norm(direction)
+    direction = _cross(_cross(a, b), a)
+    norm = float(np.sqrt(np.dot(direction, direction)))
     if norm == 0:
         return a
-    out = np.cos(d) * a + np.sin(d) * direction / norm
-    return out / np.linalg.norm(out)
+    out = math.cos(d) * a + math.sin(d) * direction / norm
+    return out / float(np.sqrt(np.dot(out, out)))
 
 
 class _Shape:
@@ -323,51 +350,66 @@ class _Shape:
 
     def __init__(self, xyz: np.ndarray, user: np.ndarray) -> None:
         self.xyz = xyz
-        step = _angle_m(xyz[:-1], xyz[1:]) if len(xyz) > 1 else np.zeros(0)
-        self.geo = np.concatenate([[0.0], np.cumsum(np.maximum(step, 0.0))])
+        self.seg = _angle_m(xyz[:-1], xyz[1:]) if len(xyz) > 1 else np.zeros(0)
+        self.geo = np.concatenate([[0.0], np.cumsum(np.maximum(self.seg, 0.0))])
         self.user = np.maximum.accumulate(user) if len(user) else user
         self.has_user = bool(len(user)) and self.user[-1] > 0.0
 
 
+Match = tuple[int, float, float, np.ndarray]  # segment index, geoDistance, distance, location
+
+
 def _geo_candidates(
     shape: _Shape, x: np.ndarray, max_d: np.ndarray
-) -> tuple[list[list[tuple[int, float, float, np.ndarray]]], list[tuple[int, np.ndarray, float]]]:
-    """Potential matches per stop (index, geoDistance, distance to shape, location), and the
-    best single match per stop (for 'too far' problems)."""
+) -> tuple[list[list[Match]], list[tuple[int, np.ndarray, float]]]:
+    """ShapePoints.matchesFromLocation for many stops at once.
+
+    Returns the potential matches per stop (one per local minimum of the distance to the shape
+    within ``max_d``) and the best single match per stop (for 'too far' problems). Only
+    segments whose nearer end lies within ``max_d`` + segment length are measured exactly.
+    """
     pts = shape.xyz
     n = len(x)
     if len(pts) == 1:
-        d = _angle_m(x, pts[0][None, :])
-        best = [(0, pts[0], float(d[i])) for i in range(n)]
-        return [[] for _ in range(n)], best
-    cp = _closest_points(x, pts[:-1], pts[1:])  # [n, m, 3]
-    d = _angle_m(x[:, None, :], cp)  # [n, m]
-    e = _angle_m(x[:, None, :], pts[None, 1:, :])  # distance to each segment's right end
-    within = d <= max_d[:, None]
-    further = e > d
-    start = within.copy()
-    start[:, 1:] &= ~within[:, :-1] | (further[:, :-1] & (d[:, 1:] < e[:, :-1]))
-    best_idx = np.argmin(d, axis=1)
-    best = [(int(best_idx[i]), cp[i, best_idx[i]], float(d[i, best_idx[i]])) for i in range(n)]
-    out: list[list[tuple[int, float, float, np.ndarray]]] = []
-    group = np.cumsum(start, axis=1)
-    for i in range(n):  # per stop of one pattern
-        if not within[i].any():
-            out.append([])
-            continue
-        idx = np.flatnonzero(within[i])
-        g = group[i, idx]
-        dd = d[i, idx]
-        order = np.lexsort((idx, dd, g))
-        _, first = np.unique(g[order], return_index=True)
-        chosen = idx[order[first]]
-        matches = []
-        for j in chosen:
-            loc = cp[i, j]
-            geo = shape.geo[j] + float(_angle_m(loc, pts[j]))
-            matches.append((int(j), geo, float(d[i, j]), loc))
-        out.append(matches)
-    return out, best
+        d1 = _angle_m(x, pts[0][None, :])
+        return [[] for _ in range(n)], [(0, pts[0], float(d1[i])) for i in range(n)]
+    a, b = pts[:-1], pts[1:]
+    dots = x @ pts.T  # [n, m + 1]
+    reach = np.cos(np.minimum((max_d[:, None] + shape.seg[None, :]) / _R * 1.01 + 1e-9, np.pi))
+    maybe = np.maximum(dots[:, :-1], dots[:, 1:]) >= reach
+    ii, jj = np.nonzero(maybe)
+    cp = _closest_pairs(x[ii], a[jj], b[jj])
+    d = _angle_m(x[ii], cp)
+    keep = d <= max_d[ii]
+    ii, jj, cp, d = ii[keep], jj[keep], cp[keep], d[keep]
+    cands: list[list[Match]] = [[] for _ in range(n)]
+    if len(ii):
+        # A new local match starts where the previous segment was not within reach, or moved
+        # away from the stop and this one comes back closer.
+        start = np.ones(len(ii), dtype=bool)
+        prev = (ii[1:] == ii[:-1]) & (jj[1:] == jj[:-1] + 1)
+        e_prev = _angle_m(x[ii[1:]], pts[jj[1:]])  # distance to the previous segment's end
+        further = e_prev > d[:-1]
+        start[1:] = ~prev | (further & (d[1:] < e_prev))
+        group = np.cumsum(start)
+        srt = np.lexsort((jj, d, group))
+        first = np.ones(len(srt), dtype=bool)
+        first[1:] = group[srt][1:] != group[srt][:-1]
+        pick = np.sort(srt[first])
+        geo = shape.geo[jj[pick]] + _angle_m(cp[pick], pts[jj[pick]])
+        for k, p in enumerate(pick):  # per match found (few per stop)
+            cands[ii[p]].append((int(jj[p]), float(geo[k]), float(d[p]), cp[p]))
+    best: list[tuple[int, np.ndarray, float]] = [(0, pts[0], 0.0)] * n
+    lone = [i for i in range(n) if not cands[i]]
+    if lone:  # stops with no match: the closest point of the whole shape (rare)
+        m = len(a)
+        xi = np.repeat(x[lone], m, axis=0)
+        cpl = _closest_pairs(xi, np.tile(a, (len(lone), 1)), np.tile(b, (len(lone), 1)))
+        dl = _angle_m(xi, cpl).reshape(len(lone), m)
+        arg = np.argmin(dl, axis=1)
+        for k, i in enumerate(lone):
+            best[i] = (int(arg[k]), cpl[k * m + arg[k]], float(dl[k, arg[k]]))
+    return cands, best
 
 
 def _best_matches(
@@ -418,7 +460,15 @@ def _best_matches(
 )
 def check_stops_match_shape(feed: Feed, notices: Notices) -> None:
     """Stops must lie along their trip's shape, in order: else maps and arrivals are wrong."""
-    from gtfs_builder.validate.rules.stop_times import stop_coordinates, trip_order
+    if not tables_ok(feed, "stops.txt", "trips.txt", "routes.txt", "stop_times.txt", "shapes.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
+    from gtfs_builder.validate.rules.stop_times import (
+        lookup,
+        stop_coordinates,
+        trip_bounds,
+        trip_code_of,
+        trip_order,
+    )
 
     trips = feed.table("trips.txt")
     st = feed.table("stop_times.txt")
@@ -428,9 +478,10 @@ def check_stops_match_shape(feed: Feed, notices: Notices) -> None:
     if trips.empty or st.empty or sh.empty or stops.empty:
         return
     order, scode = shape_order(feed)
-    if len(order) == 0:
+    st_order, tcode = trip_order(feed)
+    if len(order) == 0 or len(st_order) == 0:
         return
-    sid = _col(sh, "shape_id").to_numpy(dtype=object)[order]
+    # Shapes: unit vectors and user distance, sorted by shape then sequence.
     lat = typed_or_na(feed, "shapes.txt", "shape_pt_lat").astype("Float64")
     lon = typed_or_na(feed, "shapes.txt", "shape_pt_lon").astype("Float64")
     sxyz = _xyz(
@@ -439,36 +490,58 @@ def check_stops_match_shape(feed: Feed, notices: Notices) -> None:
     )
     sdist = typed_or_na(feed, "shapes.txt", "shape_dist_traveled").astype("Float64")
     suser = sdist.to_numpy(dtype=float, na_value=0.0)[order]
-    bounds = np.flatnonzero(np.diff(scode)) + 1
-    starts = np.concatenate([[0], bounds])
-    ends = np.concatenate([bounds, [len(order)]])
-    shape_slices = {sid[s]: (s, e) for s, e in zip(starts, ends, strict=True)}
+    s_lo, s_hi = trip_bounds(scode, int(scode.max()) + 1)
+    shape_uniques = pd.Series(_col(sh, "shape_id").to_numpy(dtype=object)[order[s_lo]], dtype="str")
 
-    st_order, tcode = trip_order(feed)
-    trip_ids = _col(st, "trip_id").to_numpy(dtype=object)[st_order]
-    tb = np.flatnonzero(np.diff(tcode)) + 1
-    t_starts = np.concatenate([[0], tb]) if len(st_order) else np.zeros(0, dtype=int)
-    t_ends = np.concatenate([tb, [len(st_order)]]) if len(st_order) else np.zeros(0, dtype=int)
-    trip_slices = {trip_ids[s]: (s, e) for s, e in zip(t_starts, t_ends, strict=True)}
-    stop_ids = _col(st, "stop_id").to_numpy(dtype=object)[st_order]
-    st_rows = st["csv_row"].to_numpy()[st_order]
+    # Stop times: stop rows, locations and user distances, sorted by trip then sequence.
+    n_trips = int(tcode.max()) + 1
+    t_lo, t_hi = trip_bounds(tcode, n_trips)
+    stop_pos = lookup(_col(st, "stop_id"), _col(stops, "stop_id"))[st_order]
+    coords = stop_coordinates(feed)
+    c_lat = coords["lat"].to_numpy()
+    c_lon = coords["lon"].to_numpy()
+    sp0 = np.maximum(stop_pos, 0)
+    located = (stop_pos >= 0) & ~np.isnan(c_lat[sp0]) & ~np.isnan(c_lon[sp0])
     st_user = (
         typed_or_na(feed, "stop_times.txt", "shape_dist_traveled")
         .astype("Float64")
         .to_numpy(dtype=float, na_value=0.0)[st_order]
     )
-    coords = stop_coordinates(feed)
-    c_lat = pd.Series(stop_ids).map(coords["lat"]).to_numpy(dtype=float)
-    c_lon = pd.Series(stop_ids).map(coords["lon"]).to_numpy(dtype=float)
-    names = pd.Series(stop_ids).map(coords["name"]).to_numpy(dtype=object)
-    st_xyz = _xyz(np.nan_to_num(c_lat), np.nan_to_num(c_lon))
-    located = ~np.isnan(c_lat) & ~np.isnan(c_lon)
-
-    rtype = typed_or_na(feed, "routes.txt", "route_type")
-    route_type = pd.Series(
-        rtype.to_numpy(dtype=object), index=_col(routes, "route_id").to_numpy(dtype=object)
+    # Trips with identical stops and shape_dist_traveled match identically: checked once per
+    # shape (a 64-bit hash per trip of its rows, order-sensitive).
+    within_trip = np.arange(len(st_order)) - t_lo[tcode]
+    stop_key = pd.factorize(_col(st, "stop_id"))[0][st_order].astype(np.int64)
+    row_hash = (
+        pd.util.hash_array(stop_key)
+        ^ (pd.util.hash_array(st_user) * np.uint64(0x9E3779B97F4A7C15))
+        ^ (pd.util.hash_array(within_trip.astype(np.int64)) * np.uint64(0xC2B2AE3D27D4EB4F))
     )
-    route_type = route_type[~route_type.index.duplicated()]
+    trip_hash = np.add.reduceat(row_hash, t_lo) if len(t_lo) else row_hash[:0]
+    trip_hash = trip_hash + (t_hi - t_lo).astype(np.uint64)
+
+    tshape = lookup(_col(trips, "shape_id"), shape_uniques)
+    tcodes = trip_code_of(feed, _col(trips, "trip_id"))
+    rpos = lookup(_col(trips, "route_id"), _col(routes, "route_id"))
+    rtype = typed_or_na(feed, "routes.txt", "route_type").to_numpy(dtype=float, na_value=np.nan)
+    cand = pd.DataFrame(
+        {
+            "shape": tshape,
+            "code": tcodes,
+            "hash": np.where(tcodes >= 0, trip_hash[np.maximum(tcodes, 0)], np.uint64(0)),
+            "route": rpos,
+            "tpos": np.arange(len(trips)),
+        }
+    )
+    cand = cand[(cand["shape"] >= 0) & (cand["code"] >= 0)]
+    cand = cand.drop_duplicates(["shape", "hash"])  # the canonical 'processed trip hashes'
+    cand = cand[cand["route"] >= 0]  # a broken route reference is reported elsewhere
+    if cand.empty:
+        return
+    trip_ids = _col(trips, "trip_id").to_numpy(dtype=object)
+    trip_rows = trips["csv_row"].to_numpy()
+    st_rows = st["csv_row"].to_numpy()[st_order]
+    stop_ids = _col(stops, "stop_id").to_numpy(dtype=object)
+    names = coords["name"].to_numpy()
 
     out: dict[str, list[dict[str, object]]] = {
         "stop_too_far_from_shape": [],
@@ -476,41 +549,57 @@ def check_stops_match_shape(feed: Feed, notices: Notices) -> None:
         "stop_has_too_many_matches_for_shape": [],
         "stops_match_shape_out_of_order": [],
     }
-    tr = pd.DataFrame(
-        {
-            "trip": _col(trips, "trip_id"),
-            "shape": _col(trips, "shape_id"),
-            "route": _col(trips, "route_id"),
-            "row": trips["csv_row"],
-        }
-    ).dropna(subset=["shape"])
-    tr = tr[tr["shape"].isin(shape_slices.keys())]
-    for shape_id, group in tr.groupby("shape", sort=False):  # per shape
-        s0, s1 = shape_slices[shape_id]
-        shape = _Shape(sxyz[s0:s1], suser[s0:s1])
-        seen: set[tuple[object, ...]] = set()
-        reported: set[object] = set()
-        for trip_id, route_id, trip_row in zip(
-            group["trip"], group["route"], group["row"], strict=True
-        ):  # per trip of the shape; identical stop patterns are skipped
-            t0, t1 = trip_slices.get(trip_id, (0, 0))
-            key = (tuple(stop_ids[t0:t1]), tuple(st_user[t0:t1]))
-            if key in seen:
+    for shape_code, group in cand.groupby("shape", sort=False):  # per shape
+        a, b = s_lo[shape_code], s_hi[shape_code]
+        shape = _Shape(sxyz[a:b], suser[a:b])
+        shape_id = shape_uniques.iloc[shape_code]
+        # Geometry once per (stop, station size) of the shape, shared by all its patterns.
+        pats = []
+        for code, route, tpos in zip(group["code"], group["route"], group["tpos"], strict=True):
+            rows = np.arange(t_lo[code], t_hi[code])
+            rows = rows[located[rows]]
+            if len(rows) == 0:
                 continue
-            seen.add(key)
-            if pd.isna(route_id) or route_id not in route_type.index or t1 <= t0:
-                continue
-            idx = np.arange(t0, t1)[located[t0:t1]]
-            if len(idx) == 0:
-                continue
-            large = np.zeros(len(idx), dtype=bool)
-            if route_type[route_id] == RAIL:
+            large = np.zeros(len(rows), dtype=bool)
+            if rtype[route] == RAIL:
                 large[0] = large[-1] = True
-            ctx = _Ctx(out, reported, shape_id, trip_id, int(trip_row), stop_ids, st_rows, names)
-            _match_trip(ctx, shape, idx, st_xyz[idx], st_user[idx], large)
-    for code, rows in out.items():
-        if rows:
-            notices.add_frame(code, pd.DataFrame(rows))
+            pats.append((rows, large, int(tpos)))
+        if not pats:
+            continue
+        keys = np.concatenate([stop_pos[r] * 2 + lg for r, lg, _ in pats])
+        ukeys = np.unique(keys)
+        upos = ukeys // 2
+        max_d = MAX_DISTANCE_TO_SHAPE_M * np.where(ukeys % 2 == 1, LARGE_STATION_MULTIPLIER, 1.0)
+        ux = _xyz(c_lat[upos], c_lon[upos])
+        ucands, ubest = _geo_candidates(shape, ux, max_d)
+        where = {int(k): i for i, k in enumerate(ukeys)}
+        reported: set[object] = set()
+        for rows, large, tpos in pats:  # per distinct stop pattern: the assignment DP
+            ids = stop_ids[stop_pos[rows]]
+            ctx = _Ctx(
+                out,
+                reported,
+                shape_id,
+                trip_ids[tpos],
+                int(trip_rows[tpos]),
+                ids,
+                st_rows[rows],
+                names[stop_pos[rows]],
+            )
+            ix = [where[int(k)] for k in stop_pos[rows] * 2 + large]
+            _match_trip(
+                ctx,
+                shape,
+                np.arange(len(rows)),
+                _xyz(c_lat[stop_pos[rows]], c_lon[stop_pos[rows]]),
+                st_user[rows],
+                max_d[ix],
+                [ucands[i] for i in ix],
+                [ubest[i] for i in ix],
+            )
+    for code, found in out.items():
+        if found:
+            notices.add_frame(code, pd.DataFrame(found))
 
 
 class _Ctx:
@@ -577,17 +666,17 @@ def _match_trip(
     pos: np.ndarray,
     x: np.ndarray,
     user: np.ndarray,
-    large: np.ndarray,
+    max_d: np.ndarray,
+    cands: list[list[tuple[int, float, float, np.ndarray]]],
+    best: list[tuple[int, np.ndarray, float]],
 ) -> None:
     """Geo matching, then user-distance matching when both sides give shape_dist_traveled."""
-    max_d = MAX_DISTANCE_TO_SHAPE_M * np.where(large, LARGE_STATION_MULTIPLIER, 1.0)
-    cands, best = _geo_candidates(shape, x, max_d)
     problems: list[tuple[str, tuple[object, ...]]] = []
     ok = True
     for k in range(len(pos)):
         if not cands[k]:
             ok = False
-            j, loc, dist = best[k]
+            _, loc, dist = best[k]
             if dist > max_d[k]:
                 problems.append(("far", (pos[k], loc, dist)))
         elif len(cands[k]) > TOO_MANY_MATCHES:
@@ -606,7 +695,7 @@ def _match_trip(
     for k in range(len(pos)):
         if not user[k] > 0.0:
             if not cands[k]:
-                j, loc, dist = best[k]
+                _, loc, dist = best[k]
                 if dist > max_d[k]:
                     problems.append(("far", (pos[k], loc, dist)))
                 aborted = True
@@ -674,7 +763,7 @@ def _match_user(
         )
     a = shape.xyz[prev]
     b = shape.xyz[prev + 1] if prev + 1 < n else a
-    loc = a if np.allclose(a, b, atol=1e-15) else _interpolate(frac, a, b)
-    g0 = shape.geo[prev]
-    g1 = shape.geo[prev + 1] if prev + 1 < n else g0
-    return prev, g0 + frac * (g1 - g0), float(_angle_m(x, loc)), loc
+    loc = a if _angle1(a, b) < 1e-15 * _R else _interpolate(frac, a, b)
+    g0 = float(shape.geo[prev])
+    g1 = float(shape.geo[prev + 1]) if prev + 1 < n else g0
+    return prev, g0 + frac * (g1 - g0), _angle1(x, loc), loc

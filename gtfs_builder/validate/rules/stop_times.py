@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
 
@@ -24,6 +26,7 @@ EARTH_RADIUS_M = 6371010.0  # S2Earth.getRadiusMeters(), as the canonical valida
 _ORDER_CACHE: weakref.WeakKeyDictionary[object, tuple[np.ndarray, np.ndarray]] = (
     weakref.WeakKeyDictionary()
 )
+_UNIQUES_CACHE: weakref.WeakKeyDictionary[object, pd.Series] = weakref.WeakKeyDictionary()
 
 
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
@@ -39,6 +42,21 @@ def has_column(feed: Feed, filename: str, column: str) -> bool:
     if probe is not None:
         return bool(probe(filename, column))
     return column in feed.table(filename).columns
+
+
+_FAILED_STATUS = {"empty_file", "invalid_headers", "unparsable_rows"}
+
+
+def tables_ok(feed: Feed, *files: str) -> bool:
+    """No present file among ``files`` failed to load (empty, bad header or dropped rows).
+
+    The canonical validator skips a multi-file check when a table it reads could not be fully
+    parsed; a missing file is fine (the check sees an empty table).
+    """
+    status = getattr(feed, "status", None)
+    if status is None:
+        return True
+    return all(not feed.has(f) or status(f).value not in _FAILED_STATUS for f in files)
 
 
 def typed_or_na(feed: Feed, filename: str, field: str) -> pd.Series:
@@ -61,15 +79,35 @@ def trip_order(feed: Feed) -> tuple[np.ndarray, np.ndarray]:
         pass
     st = feed.table("stop_times.txt")
     trip = _col(st, "trip_id")
-    codes, _ = pd.factorize(trip, use_na_sentinel=True)
+    codes, uniques = pd.factorize(trip, use_na_sentinel=True)
+    with contextlib.suppress(TypeError):
+        _UNIQUES_CACHE[feed] = pd.Series(uniques, dtype="str")
     seq = typed_or_na(feed, "stop_times.txt", "stop_sequence")
-    seq_np = seq.astype("Float64").fillna(np.inf).to_numpy(dtype=float)
+    seq_np = seq.astype("Float64").fillna(0).to_numpy(dtype=float)  # unset sorts as 0
     keep = np.flatnonzero(codes >= 0)
     order = keep[np.lexsort((seq_np[keep], codes[keep]))]
     result = (order, codes[order])
     with contextlib.suppress(TypeError):  # a feed object that cannot be weakly referenced
         _ORDER_CACHE[feed] = result
     return result
+
+
+def trip_code_of(feed: Feed, trip_ids: pd.Series) -> np.ndarray:
+    """The trip code (see :func:`trip_order`) of each trip_id; -1 when it has no stop times."""
+    trip_order(feed)
+    try:
+        uniques = _UNIQUES_CACHE.get(feed)
+    except TypeError:
+        uniques = None
+    if uniques is None:  # feed not weak-referenceable: recompute
+        uniques = pd.Series(pd.unique(_col(feed.table("stop_times.txt"), "trip_id").dropna()))
+    return lookup(trip_ids, uniques)
+
+
+def trip_bounds(tcode: np.ndarray, ntrips: int) -> tuple[np.ndarray, np.ndarray]:
+    """First and one-past-last sorted row per trip code (equal when the code has no rows)."""
+    codes = np.arange(ntrips)
+    return np.searchsorted(tcode, codes, side="left"), np.searchsorted(tcode, codes, side="right")
 
 
 def _starts(tcode: np.ndarray) -> np.ndarray:
@@ -95,39 +133,64 @@ def haversine_m(
     return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
+def lookup(values: pd.Series | np.ndarray, keys: pd.Series | np.ndarray) -> np.ndarray:
+    """Position of each value in ``keys`` (first occurrence), -1 when absent or <NA>.
+
+    An Arrow hash join: an order of magnitude faster than ``Series.map`` on id columns.
+    """
+    v = pa.array(values, type=pa.large_string(), from_pandas=True)
+    k = pa.array(keys, type=pa.large_string(), from_pandas=True)
+    return pc.index_in(v, value_set=k).fill_null(-1).to_numpy().astype(np.int64)
+
+
+_COORD_CACHE: weakref.WeakKeyDictionary[object, pd.DataFrame] = weakref.WeakKeyDictionary()
+
+
 def stop_coordinates(feed: Feed) -> pd.DataFrame:
-    """Per stop_id: lat/lon, inherited from the parent station when the stop has none.
+    """Per stops.txt row: lat/lon, inherited from the parent station when the stop has none.
 
     Mirrors StopUtil.getStopOrParentLatLng: walk up parents (at most 3 levels) until a location
-    with coordinates; NaN when none is found. Indexed by stop_id (first row wins).
+    with coordinates; NaN when none is found. Positional (aligned to ``feed.table("stops.txt")``):
+    find a stop's row with ``lookup(ids, feed.table("stops.txt")["stop_id"])``.
     """
+    try:
+        return _COORD_CACHE[feed]
+    except (KeyError, TypeError):
+        pass
     stops = feed.table("stops.txt")
     ids = _col(stops, "stop_id")
     lat = typed_or_na(feed, "stops.txt", "stop_lat").astype("Float64")
     lon = typed_or_na(feed, "stops.txt", "stop_lon").astype("Float64")
-    frame = pd.DataFrame(
-        {
-            "lat": lat.to_numpy(dtype=float, na_value=np.nan),
-            "lon": lon.to_numpy(dtype=float, na_value=np.nan),
-            "parent": _col(stops, "parent_station").to_numpy(dtype=object),
-            "name": _col(stops, "stop_name").to_numpy(dtype=object),
-            "csv_row": stops["csv_row"].to_numpy(),
-        },
-        index=pd.Index(ids.to_numpy(dtype=object)),
-    )
-    frame = frame[~frame.index.duplicated()]
+    la = lat.to_numpy(dtype=float, na_value=np.nan)
+    lo = lon.to_numpy(dtype=float, na_value=np.nan)
+    parent = lookup(_col(stops, "parent_station"), ids)
+    out_la, out_lo = la.copy(), lo.copy()
+    cur = parent.copy()
     for _ in range(3):
-        need = frame["lat"].isna() | frame["lon"].isna()
+        need = (np.isnan(out_la) | np.isnan(out_lo)) & (cur >= 0)
         if not need.any():
             break
-        par = frame.loc[need, "parent"]
-        plat = par.map(frame["lat"])
-        plon = par.map(frame["lon"])
-        ok = plat.notna() & plon.notna()
-        idx = ok[ok].index
-        frame.loc[idx, "lat"] = plat[ok]
-        frame.loc[idx, "lon"] = plon[ok]
-        frame.loc[need & ~frame.index.isin(idx), "parent"] = par.map(frame["parent"])
+        src = cur[need]
+        ok = ~np.isnan(la[src]) & ~np.isnan(lo[src])
+        rows = np.flatnonzero(need)
+        out_la[rows[ok]] = la[src[ok]]
+        out_lo[rows[ok]] = lo[src[ok]]
+        nxt = np.full(len(cur), -1, dtype=np.int64)
+        nxt[rows[~ok]] = parent[src[~ok]]
+        cur = nxt
+    unknown = np.isnan(out_la) | np.isnan(out_lo)
+    out_la[unknown] = np.nan
+    out_lo[unknown] = np.nan
+    frame = pd.DataFrame(
+        {
+            "lat": out_la,
+            "lon": out_lo,
+            "name": _col(stops, "stop_name").to_numpy(dtype=object, na_value=None),
+            "csv_row": stops["csv_row"].to_numpy(),
+        }
+    )
+    with contextlib.suppress(TypeError):
+        _COORD_CACHE[feed] = frame
     return frame
 
 
@@ -156,6 +219,8 @@ def _hhmmss(seconds: np.ndarray) -> np.ndarray:
 )
 def check_stop_time_times(feed: Feed, notices: Notices) -> None:
     """Times along a trip: both or neither given, never backwards, and both at the edges."""
+    if not tables_ok(feed, "stop_times.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
     st = feed.table("stop_times.txt")
     if st.empty:
         return
@@ -213,8 +278,14 @@ def check_stop_time_times(feed: Feed, notices: Notices) -> None:
 
     ends = np.ones(len(order), dtype=bool)
     ends[:-1] = tcode[:-1] != tcode[1:]
+    # An edge with a pickup/drop-off window (GTFS-Flex) has a window instead of times.
+    window = np.zeros(len(order), dtype=bool)
+    for col in ("start_pickup_drop_off_window", "end_pickup_drop_off_window"):
+        if has_column(feed, "stop_times.txt", col):
+            window |= _col(st, col).notna().to_numpy()[order]
     frames = []
     for edge in (np.flatnonzero(starts), np.flatnonzero(ends)):
+        edge = edge[~window[edge]]
         for values, field in ((has_a, "arrival_time"), (has_d, "departure_time")):
             miss = edge[~values[edge]]
             frames.append(
@@ -291,7 +362,7 @@ def check_timepoints(feed: Feed, notices: Notices) -> None:
         ),
         "forbidden_shape_dist_traveled": (
             Severity.ERROR,
-            "A stop time without stop_id has shape_dist_traveled.",
+            "A stop time for a location or location group (no stop_id) has shape_dist_traveled.",
         ),
     },
 )
@@ -302,7 +373,7 @@ def check_stop_time_distance(feed: Feed, notices: Notices) -> None:
         return
     sdt_s = feed.typed("stop_times.txt", "shape_dist_traveled")
     order, tcode = trip_order(feed)
-    if len(order):
+    if len(order) and tables_ok(feed, "stop_times.txt"):
         sdt = _np(sdt_s, order)
         seq = _np(typed_or_na(feed, "stop_times.txt", "stop_sequence"), order)
         row = st["csv_row"].to_numpy()[order]
@@ -328,14 +399,25 @@ def check_stop_time_distance(feed: Feed, notices: Notices) -> None:
                 }
             ),
         )
-    forbidden = sdt_s.notna() & _col(st, "stop_id").isna()
+    # Only rows naming a location or location group instead of a stop (GTFS-Flex), and only when
+    # the header has such a column (StopTimesShapeDistTraveledPresenceValidator).
+    zone_cols = [
+        c for c in ("location_id", "location_group_id") if has_column(feed, "stop_times.txt", c)
+    ]
+    if not zone_cols:
+        return
+    zone = pd.Series(False, index=st.index)
+    for c in zone_cols:
+        zone |= _col(st, c).notna()
+    forbidden = sdt_s.notna() & _col(st, "stop_id").isna() & zone
     notices.add_frame(
         "forbidden_shape_dist_traveled",
         pd.DataFrame(
             {
                 "csvRowNumber": st["csv_row"][forbidden],
                 "tripId": _col(st, "trip_id")[forbidden],
-                "stopSequence": typed_or_na(feed, "stop_times.txt", "stop_sequence")[forbidden],
+                "locationGroupId": _col(st, "location_group_id")[forbidden].fillna(""),
+                "locationId": _col(st, "location_id")[forbidden].fillna(""),
                 "shapeDistTraveled": sdt_s[forbidden],
             }
         ),
@@ -377,214 +459,230 @@ MAX_DISTANCE_OVER_MAX_SPEED_KM = 10.0
 )
 def check_travel_speed(feed: Feed, notices: Notices) -> None:
     """Implausible speeds reveal wrong times or misplaced stops."""
+    if not tables_ok(feed, "routes.txt", "trips.txt", "stop_times.txt", "stops.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
     st = feed.table("stop_times.txt")
     trips = feed.table("trips.txt")
     routes = feed.table("routes.txt")
+    stops = feed.table("stops.txt")
     if st.empty or trips.empty or routes.empty:
         return
     order, tcode = trip_order(feed)
     if len(order) == 0:
         return
-    trip = _col(st, "trip_id").to_numpy(dtype=object)[order]
-    stop_id = _col(st, "stop_id").to_numpy(dtype=object)[order]
+    n = len(order)
     # Trip -> route -> speed limit; trips unknown in trips.txt or with a broken route are skipped.
-    tframe = pd.DataFrame(
-        {"route_id": _col(trips, "route_id").to_numpy(), "row": trips["csv_row"].to_numpy()},
-        index=_col(trips, "trip_id").to_numpy(dtype=object),
+    trip_pos_u = lookup(_col(st, "trip_id"), _col(trips, "trip_id"))[order]
+    route_pos_t = lookup(_col(trips, "route_id"), _col(routes, "route_id"))
+    limits_r = max_speed_kph(typed_or_na(feed, "routes.txt", "route_type")).to_numpy(
+        dtype=float, na_value=200.0
     )
-    tframe = tframe[~tframe.index.duplicated()]
-    rtype = typed_or_na(feed, "routes.txt", "route_type")
-    rlimit = pd.Series(
-        max_speed_kph(rtype).to_numpy(dtype=float),
-        index=_col(routes, "route_id").to_numpy(dtype=object),
-    )
-    rlimit = rlimit[~rlimit.index.duplicated()]
-    t_route = pd.Series(trip).map(tframe["route_id"])
-    limit = t_route.map(rlimit).to_numpy(dtype=float)
+    route_pos = np.where(trip_pos_u >= 0, route_pos_t[np.maximum(trip_pos_u, 0)], -1)
+    limit = np.where(route_pos >= 0, limits_r[np.maximum(route_pos, 0)], np.nan)
     coords = stop_coordinates(feed)
-    known_stop = pd.Series(stop_id).isin(coords.index).to_numpy()
-    lat = pd.Series(stop_id).map(coords["lat"]).to_numpy(dtype=float)
-    lon = pd.Series(stop_id).map(coords["lon"]).to_numpy(dtype=float)
+    stop_pos = lookup(_col(st, "stop_id"), _col(stops, "stop_id"))[order]
+    known_stop = stop_pos >= 0
+    sp0 = np.maximum(stop_pos, 0)
+    lat = np.where(known_stop, coords["lat"].to_numpy()[sp0], np.nan)
+    lon = np.where(known_stop, coords["lon"].to_numpy()[sp0], np.nan)
     arr = _np(typed_or_na(feed, "stop_times.txt", "arrival_time"), order)
     dep = _np(typed_or_na(feed, "stop_times.txt", "departure_time"), order)
-    n = len(order)
     same = np.zeros(n, dtype=bool)
     same[1:] = tcode[1:] == tcode[:-1]
-    dist_km = np.zeros(n)  # distance from previous stop of the trip
+    dist_km = np.zeros(n)  # distance from the previous stop of the trip
     dist_km[1:] = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]) / 1000.0
     dist_km[~same] = 0.0
     # gtfs-guru reports nothing for a leg whose stop has no coordinates: count it as 0 km.
     dist_km[np.isnan(dist_km)] = 0.0
 
-    def speed(d_km: np.ndarray, t_arr: np.ndarray, t_dep: np.ndarray) -> np.ndarray:
-        dt = t_arr - t_dep
-        bonus = (np.mod(t_arr, 60) == 0) & (np.mod(t_dep, 60) == 0)
-        dt = np.where(bonus, dt + 60, dt)
-        dt = np.where(t_arr - t_dep <= 0, 60, dt)
-        return d_km * 3600.0 / dt
-
     # A broken stop reference stops the canonical validator's scan of the trip.
-    broken_trip = pd.Series(~known_stop).groupby(tcode).transform("any").to_numpy()
+    trip_first = np.maximum.accumulate(np.where(~same, np.arange(n), 0))
+    broken_trip = (np.bincount(tcode, weights=~known_stop) > 0)[tcode]
     valid_trip = ~np.isnan(limit) & ~broken_trip
-    row = st["csv_row"].to_numpy()[order]
-    seq = _np(typed_or_na(feed, "stop_times.txt", "stop_sequence"), order)
-    names = pd.Series(stop_id).map(coords["name"]).to_numpy(dtype=object)
-    trip_row = pd.Series(trip).map(tframe["row"]).to_numpy()
+
+    ctx = _SpeedCtx(feed, order, trip_pos_u, stop_pos, coords, arr, dep)
 
     i2 = np.flatnonzero(same)
     i1 = i2 - 1
     pair = valid_trip[i2] & ~np.isnan(dep[i1]) & ~np.isnan(arr[i2])
     i1, i2 = i1[pair], i2[pair]
     with np.errstate(invalid="ignore", divide="ignore"):
-        sp = speed(dist_km[i2], arr[i2], dep[i1])
+        sp = _speed(dist_km[i2], arr[i2], dep[i1])
     fast = sp > limit[i2]
-    i1, i2, sp = i1[fast], i2[fast], sp[fast]
-    notices.add_frame(
-        "fast_travel_between_consecutive_stops",
-        _speed_frame(
-            trip_row, trip, t_route, row, seq, stop_id, names, dep, arr, i1, i2, sp, dist_km[i2]
-        ),
-    )
+    if fast.any():
+        notices.add_frame(
+            "fast_travel_between_consecutive_stops",
+            ctx.frame(i1[fast], i2[fast], sp[fast], dist_km[i2][fast]),
+        )
 
-    # Far stops: for an end e with arrival and a start s < e with departure, speed over the summed
-    # distance. One notice per trip at most (the first end, nearest start, in canonical order).
+    # Far stops: does some start s < e (with a departure) lie over 10 km before an end e (with an
+    # arrival) and imply a speed over the limit? With cum = distance from the trip start,
+    # speed > limit <=> (3600 cum_e - limit arr_e) - (3600 cum_s - limit dep_s) > 60 limit bonus,
+    # bonus = 1 when both times are whole minutes (the canonical +1 minute buffer); a
+    # non-positive time difference always qualifies at over 10 km. So a prefix minimum per trip
+    # finds every trip with a hit, vectorised; only those trips are then scanned in canonical
+    # order for the reported pair.
     cum = np.cumsum(dist_km)
-    trip_first = np.maximum.accumulate(np.where(~same, np.arange(n), 0))
-    base = cum[trip_first]
-    cum_in = cum - base  # distance from the trip's first stop
-    # Only trips longer than 10 km can have far stops; keep the work small.
-    long_trip = pd.Series(cum_in).groupby(tcode).transform("max").to_numpy() > (
-        MAX_DISTANCE_OVER_MAX_SPEED_KM
-    )
-    cand = valid_trip & long_trip
+    cum_in = cum - cum[trip_first]
+    offset = tcode.astype(float) * 1e7  # keeps the global cumulative distance sorted by trip
+    key = cum_in + offset
+    k = np.searchsorted(key, key - MAX_DISTANCE_OVER_MAX_SPEED_KM, side="left") - 1
+    has_start = k >= trip_first
+    aligned = (np.mod(dep, 60) == 0) & (np.mod(arr, 60) == 0)
+    with np.errstate(invalid="ignore"):
+        b_plain = np.where(np.isnan(dep), np.inf, 3600.0 * cum_in - limit * dep)
+        b_aligned = np.where(np.isnan(dep), np.inf, b_plain + 60.0 * limit * (np.mod(dep, 60) == 0))
+    pm_plain = pd.Series(b_plain).groupby(tcode).cummin().to_numpy()
+    pm_aligned = pd.Series(b_aligned).groupby(tcode).cummin().to_numpy()
+    kk = np.maximum(k, 0)
+    a_end = 3600.0 * cum_in - limit * arr
+    tol = 1e-6 * np.maximum(np.abs(a_end), 1.0)
+    arr_aligned = np.mod(arr, 60) == 0
+    need = np.where(arr_aligned, pm_aligned[kk], pm_plain[kk])
+    with np.errstate(invalid="ignore"):
+        cand = valid_trip & has_start & ~np.isnan(arr) & (a_end - need > -tol)
+    del aligned
     if not cand.any():
         return
-    _far_stops(
-        notices,
-        cand,
-        tcode,
-        cum_in,
-        arr,
-        dep,
-        limit,
-        trip_row,
-        trip,
-        t_route,
-        row,
-        seq,
-        stop_id,
-        names,
-    )
+    hit_trips = np.unique(tcode[cand])
+    _far_stops(notices, ctx, hit_trips, tcode, cum_in, arr, dep, limit)
+
+
+def _speed(d_km: np.ndarray, t_arr: np.ndarray, t_dep: np.ndarray) -> np.ndarray:
+    """Canonical speed: +1 minute when both times are whole minutes, 1 minute if not positive."""
+    dt = t_arr - t_dep
+    bonus = (np.mod(t_arr, 60) == 0) & (np.mod(t_dep, 60) == 0)
+    dt = np.where(bonus, dt + 60, dt)
+    dt = np.where(t_arr - t_dep <= 0, 60, dt)
+    return d_km * 3600.0 / dt
 
 
 def _far_stops(
     notices: Notices,
-    cand: np.ndarray,
+    ctx: _SpeedCtx,
+    hit_trips: np.ndarray,
     tcode: np.ndarray,
     cum_in: np.ndarray,
     arr: np.ndarray,
     dep: np.ndarray,
     limit: np.ndarray,
-    trip_row: np.ndarray,
-    trip: np.ndarray,
-    t_route: pd.Series,
-    row: np.ndarray,
-    seq: np.ndarray,
-    stop_id: np.ndarray,
-    names: np.ndarray,
 ) -> None:
-    """fast_travel_between_far_stops over candidate trips.
+    """The reported pair for trips known to have a fast far-stop pair.
 
-    Loops per candidate trip (trips over 10 km only) on small numpy matrices: the canonical
-    scan order (first end, then nearest start) decides which pair is reported, which a closed
-    form cannot reproduce; the matrix per trip keeps it O(stops^2) in numpy, not Python.
+    Loops over those trips only (rare): the canonical scan order (first end, then nearest start)
+    decides which pair is reported; each trip is a small numpy matrix, not a Python loop per row.
     """
-    idx = np.flatnonzero(cand)
-    codes = tcode[idx]
-    bounds = np.flatnonzero(np.diff(codes)) + 1
-    found_s: list[int] = []
-    found_e: list[int] = []
-    found_sp: list[float] = []
-    found_d: list[float] = []
-    for seg in np.split(idx, bounds):
-        c = cum_in[seg]
-        a = arr[seg]
-        d = dep[seg]
-        lim = limit[seg[0]]
+    found: list[tuple[int, int, float, float]] = []
+    starts = np.searchsorted(tcode, hit_trips, side="left")
+    stops_ = np.searchsorted(tcode, hit_trips, side="right")
+    for lo, hi in zip(starts, stops_, strict=True):
+        seg = np.arange(lo, hi)
+        c, a, d = cum_in[seg], arr[seg], dep[seg]
         dist = c[None, :] - c[:, None]  # [s, e]
-        t_raw = a[None, :] - d[:, None]
-        bonus = (np.mod(a, 60)[None, :] == 0) & (np.mod(d, 60)[:, None] == 0)
-        t = np.where(bonus, t_raw + 60, t_raw)
-        t = np.where(t_raw <= 0, 60, t)
         with np.errstate(invalid="ignore", divide="ignore"):
-            sp = dist * 3600.0 / t
+            sp = _speed(dist, a[None, :], d[:, None])
         m = len(seg)
-        upper = np.triu(np.ones((m, m), dtype=bool), k=1)
-        hit = upper & (sp > lim) & (dist > MAX_DISTANCE_OVER_MAX_SPEED_KM)
+        hit = np.triu(np.ones((m, m), dtype=bool), k=1)
+        hit &= (sp > limit[lo]) & (dist > MAX_DISTANCE_OVER_MAX_SPEED_KM)
         hit &= ~np.isnan(d)[:, None] & ~np.isnan(a)[None, :]
         if not hit.any():
             continue
-        ends = np.flatnonzero(hit.any(axis=0))
-        e = ends[0]
-        s = np.flatnonzero(hit[:, e])[-1]
-        found_s.append(seg[s])
-        found_e.append(seg[e])
-        found_sp.append(float(sp[s, e]))
-        found_d.append(float(dist[s, e]))
-    if not found_s:
-        return
-    i1, i2 = np.array(found_s), np.array(found_e)
-    notices.add_frame(
-        "fast_travel_between_far_stops",
-        _speed_frame(
-            trip_row,
-            trip,
-            t_route,
-            row,
-            seq,
-            stop_id,
-            names,
-            dep,
-            arr,
-            i1,
-            i2,
-            np.array(found_sp),
-            np.array(found_d),
+        e = int(np.flatnonzero(hit.any(axis=0))[0])
+        s = int(np.flatnonzero(hit[:, e])[-1])
+        found.append((int(seg[s]), int(seg[e]), float(sp[s, e]), float(dist[s, e])))
+    if found:
+        i1, i2, sp_, d_ = (np.array(x) for x in zip(*found, strict=True))
+        notices.add_frame("fast_travel_between_far_stops", ctx.frame(i1, i2, sp_, d_))
+
+
+class _SpeedCtx:
+    """Builds speed notices for the few rows that need one (ids and names looked up lazily)."""
+
+    def __init__(
+        self,
+        feed: Feed,
+        order: np.ndarray,
+        trip_pos: np.ndarray,
+        stop_pos: np.ndarray,
+        coords: pd.DataFrame,
+        arr: np.ndarray,
+        dep: np.ndarray,
+    ) -> None:
+        self.feed, self.order, self.trip_pos, self.stop_pos = feed, order, trip_pos, stop_pos
+        self.coords, self.arr, self.dep = coords, arr, dep
+
+    def frame(
+        self, i1: np.ndarray, i2: np.ndarray, sp: np.ndarray, dist: np.ndarray
+    ) -> pd.DataFrame:
+        st = self.feed.table("stop_times.txt")
+        trips = self.feed.table("trips.txt")
+        rows = self.order
+        seq = typed_or_na(self.feed, "stop_times.txt", "stop_sequence").astype("Float64")
+        seq_np = seq.to_numpy(dtype=float, na_value=np.nan)
+        tp = self.trip_pos[i2]
+        names = self.coords["name"].to_numpy()
+        return pd.DataFrame(
+            {
+                "tripCsvRowNumber": trips["csv_row"].to_numpy()[tp],
+                "tripId": _col(trips, "trip_id").to_numpy(dtype=object)[tp],
+                "routeId": _col(trips, "route_id").to_numpy(dtype=object)[tp],
+                "speedKph": sp,
+                "distanceKm": dist,
+                "csvRowNumber1": st["csv_row"].to_numpy()[rows[i1]],
+                "stopSequence1": seq_np[rows[i1]].astype(np.int64),
+                "stopId1": _col(st, "stop_id").to_numpy(dtype=object)[rows[i1]],
+                "stopName1": names[self.stop_pos[i1]],
+                "departureTime1": _hhmmss(self.dep[i1]),
+                "csvRowNumber2": st["csv_row"].to_numpy()[rows[i2]],
+                "stopSequence2": seq_np[rows[i2]].astype(np.int64),
+                "stopId2": _col(st, "stop_id").to_numpy(dtype=object)[rows[i2]],
+                "stopName2": names[self.stop_pos[i2]],
+                "arrivalTime2": _hhmmss(self.arr[i2]),
+            }
+        )
+
+
+@rule(
+    files=["stop_times.txt"],
+    notices={
+        "unsorted_stop_times": (
+            Severity.INFO,
+            "A trip's stop times are not contiguous and sorted by stop_sequence in the file.",
         ),
-    )
-
-
-def _speed_frame(
-    trip_row: np.ndarray,
-    trip: np.ndarray,
-    t_route: pd.Series,
-    row: np.ndarray,
-    seq: np.ndarray,
-    stop_id: np.ndarray,
-    names: np.ndarray,
-    dep: np.ndarray,
-    arr: np.ndarray,
-    i1: np.ndarray,
-    i2: np.ndarray,
-    sp: np.ndarray,
-    dist: np.ndarray,
-) -> pd.DataFrame:
-    return pd.DataFrame(
+    },
+)
+def check_stop_times_sorted(feed: Feed, notices: Notices) -> None:
+    """Consumers streaming stop_times expect each trip in one block, in stop_sequence order."""
+    if not tables_ok(feed, "stop_times.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
+    st = feed.table("stop_times.txt")
+    if st.empty:
+        return
+    order, tcode = trip_order(feed)
+    if len(order) < 2:
+        return
+    row = st["csv_row"].to_numpy()[order]
+    same = tcode[1:] == tcode[:-1]
+    broken = same & (np.diff(row) != 1)
+    if not broken.any():
+        return
+    bad_codes = np.unique(tcode[1:][broken])
+    sel = np.isin(tcode, bad_codes)
+    frame = pd.DataFrame(
         {
-            "tripCsvRowNumber": trip_row[i2],
-            "tripId": trip[i2],
-            "routeId": t_route.to_numpy(dtype=object)[i2],
-            "speedKph": sp,
-            "distanceKm": dist,
-            "csvRowNumber1": row[i1],
-            "stopSequence1": seq[i1].astype(np.int64),
-            "stopId1": stop_id[i1],
-            "stopName1": names[i1],
-            "departureTime1": _hhmmss(dep[i1]),
-            "csvRowNumber2": row[i2],
-            "stopSequence2": seq[i2].astype(np.int64),
-            "stopId2": stop_id[i2],
-            "stopName2": names[i2],
-            "arrivalTime2": _hhmmss(arr[i2]),
+            "code": tcode[sel],
+            "tripId": _col(st, "trip_id").to_numpy(dtype=object)[order][sel],
+            "row": row[sel],
         }
+    )
+    g = frame.groupby("code", sort=False)
+    notices.add_frame(
+        "unsorted_stop_times",
+        pd.DataFrame(
+            {
+                "tripId": g["tripId"].first(),
+                "startCsvRowNumber": g["row"].min(),
+                "endCsvRowNumber": g["row"].max(),
+            }
+        ).sort_values("startCsvRowNumber"),
     )

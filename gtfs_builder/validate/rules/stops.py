@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
-from gtfs_builder.validate.rules.stop_times import has_column
+from gtfs_builder.validate.rules.stop_times import has_column, tables_ok
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
@@ -218,6 +218,8 @@ def check_stop_access(feed: Feed, notices: Notices) -> None:
 )
 def check_stop_usage(feed: Feed, notices: Notices) -> None:
     """Only stops have stop times, and every stop has some."""
+    if not tables_ok(feed, "stops.txt", "stop_times.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
     stops = feed.table("stops.txt")
     if stops.empty:
         return
@@ -246,6 +248,8 @@ def check_stop_usage(feed: Feed, notices: Notices) -> None:
 )
 def check_unused_station(feed: Feed, notices: Notices) -> None:
     """A station without platforms cannot be boarded at."""
+    if not tables_ok(feed, "stops.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
     stops = feed.table("stops.txt")
     if stops.empty:
         return
@@ -266,6 +270,8 @@ def check_unused_station(feed: Feed, notices: Notices) -> None:
 )
 def check_stop_url(feed: Feed, notices: Notices) -> None:
     """A stop page that is just the agency or route page adds nothing for riders."""
+    if not tables_ok(feed, "agency.txt", "routes.txt", "stops.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
     stops = feed.table("stops.txt")
     if stops.empty or "stop_url" not in stops.columns:
         return

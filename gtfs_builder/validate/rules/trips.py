@@ -9,7 +9,16 @@ import numpy as np
 import pandas as pd
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
-from gtfs_builder.validate.rules.stop_times import _col, trip_order, typed_or_na
+from gtfs_builder.validate.rules.stop_times import (
+    _col,
+    has_column,
+    lookup,
+    tables_ok,
+    trip_bounds,
+    trip_code_of,
+    trip_order,
+    typed_or_na,
+)
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
@@ -26,6 +35,8 @@ FERRY = 4
 )
 def check_trip_usage(feed: Feed, notices: Notices) -> None:
     """A trip needs stop times, at least two, to be served at all."""
+    if not tables_ok(feed, "trips.txt", "stop_times.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
     trips = feed.table("trips.txt")
     if trips.empty:
         return
@@ -56,6 +67,8 @@ def check_trip_usage(feed: Feed, notices: Notices) -> None:
 )
 def check_bike_allowance(feed: Feed, notices: Notices) -> None:
     """Ferries often carry bikes: riders need bikes_allowed on every ferry trip."""
+    if not tables_ok(feed, "trips.txt", "routes.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
     trips = feed.table("trips.txt")
     routes = feed.table("routes.txt")
     if trips.empty or routes.empty:
@@ -133,9 +146,11 @@ def service_dates(feed: Feed) -> dict[str, set[int]]:
 )
 def check_block_overlap(feed: Feed, notices: Notices) -> None:
     """A vehicle cannot run two trips of its block at once."""
+    if not tables_ok(feed, "trips.txt", "stop_times.txt", "calendar.txt", "calendar_dates.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
     trips = feed.table("trips.txt")
     st = feed.table("stop_times.txt")
-    if trips.empty or st.empty or "block_id" not in trips.columns:
+    if trips.empty or st.empty or not has_column(feed, "trips.txt", "block_id"):
         return
     block = _col(trips, "block_id")
     if block.isna().all():
@@ -147,61 +162,63 @@ def check_block_overlap(feed: Feed, notices: Notices) -> None:
     dep = typed_or_na(feed, "stop_times.txt", "departure_time").astype("Float64")
     arr_s = arr.to_numpy(dtype=float, na_value=np.nan)[order]
     dep_s = dep.to_numpy(dtype=float, na_value=np.nan)[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = tcode[1:] != tcode[:-1]
-    last = np.ones(len(order), dtype=bool)
-    last[:-1] = tcode[:-1] != tcode[1:]
-    tid = _col(st, "trip_id").to_numpy(dtype=object)[order]
-    edges = pd.DataFrame(
-        {
-            "fa": arr_s[first],
-            "fd": dep_s[first],
-            "la": arr_s[last],
-            "ld": dep_s[last],
-        },
-        index=tid[first],
-    )
-    tr = pd.DataFrame(
-        {
-            "block": block,
-            "service": _col(trips, "service_id"),
-            "trip": _col(trips, "trip_id"),
-            "row": trips["csv_row"],
-        }
-    ).dropna(subset=["block"])
-    tr = tr.join(edges, on="trip", how="inner").dropna(subset=["fa", "fd", "la", "ld"])
-    if tr.empty:
+    in_block = np.flatnonzero(block.notna().to_numpy())
+    code = trip_code_of(feed, _col(trips, "trip_id").iloc[in_block])
+    has = code >= 0
+    in_block, code = in_block[has], code[has]
+    lo, hi = trip_bounds(tcode, int(tcode.max()) + 1)
+    first, last = lo[code], hi[code] - 1
+    fa, fd, la, ld = arr_s[first], dep_s[first], arr_s[last], dep_s[last]
+    timed = ~(np.isnan(fa) | np.isnan(fd) | np.isnan(la) | np.isnan(ld))
+    in_block, fa, fd, la, ld = in_block[timed], fa[timed], fd[timed], la[timed], ld[timed]
+    if len(in_block) < 2:
         return
-    tr = tr.sort_values(["block", "fa", "ld"], kind="stable")
+    bcode, _ = pd.factorize(block.iloc[in_block])
+    srt = np.lexsort((ld, fa, bcode))  # by block, first arrival, last departure
+    in_block, fa, fd, la, ld, bcode = (x[srt] for x in (in_block, fa, fd, la, ld, bcode))
+    # Each trip overlaps the following trips of its block that start before it ends.
+    big = 1e7  # larger than any time in seconds: keeps (block, time) keys sorted
+    key = bcode * big + fa
+    end = np.searchsorted(key, bcode * big + ld, side="left")
+    count = np.maximum(end - np.arange(len(key)) - 1, 0)
+    if not count.any():
+        return
+    i = np.repeat(np.arange(len(key)), count)
+    j = i + 1 + (np.arange(len(i)) - np.repeat(np.cumsum(count) - count, count))
+    # Allowed: the next trip repeats the previous trip's last stop time exactly.
+    keep = ~((la[i] == fa[j]) & (ld[i] == fd[j]))
+    i, j = i[keep], j[keep]
+    if len(i) == 0:
+        return
+    service = _col(trips, "service_id").to_numpy(dtype=object, na_value=None)
+    sa, sb = service[in_block[i]], service[in_block[j]]
     dates = service_dates(feed)
-    out = []
-    # Per block (not per stop_times row): pairs are scanned until the time ranges separate.
-    for _, grp in tr.groupby("block", sort=False):
-        if len(grp) < 2:
-            continue
-        recs = grp.to_dict("records")
-        for i, a in enumerate(recs):
-            for b in recs[i + 1 :]:
-                if a["ld"] <= b["fa"]:
-                    break
-                if a["la"] == b["fa"] and a["ld"] == b["fd"]:
-                    continue
-                common = dates.get(a["service"], set()) & dates.get(b["service"], set())
-                if common:
-                    out.append(
-                        {
-                            "csvRowNumberA": a["row"],
-                            "tripIdA": a["trip"],
-                            "serviceIdA": a["service"],
-                            "csvRowNumberB": b["row"],
-                            "tripIdB": b["trip"],
-                            "serviceIdB": b["service"],
-                            "blockId": a["block"],
-                            "intersection": str(min(common)),
-                        }
-                    )
-    if out:
-        notices.add_frame("block_trips_with_overlapping_stop_times", pd.DataFrame(out))
+    common: dict[tuple[object, object], int | None] = {}
+    for pair in set(zip(sa, sb, strict=True)):  # per distinct service pair, not per row
+        both = dates.get(pair[0], set()) & dates.get(pair[1], set())
+        common[pair] = min(both) if both else None
+    first_date = np.array([common[p] for p in zip(sa, sb, strict=True)], dtype=object)
+    ok = np.array([d is not None for d in first_date], dtype=bool)
+    if not ok.any():
+        return
+    ta, tb = in_block[i[ok]], in_block[j[ok]]
+    tid = _col(trips, "trip_id").to_numpy(dtype=object)
+    rows = trips["csv_row"].to_numpy()
+    notices.add_frame(
+        "block_trips_with_overlapping_stop_times",
+        pd.DataFrame(
+            {
+                "csvRowNumberA": rows[ta],
+                "tripIdA": tid[ta],
+                "serviceIdA": service[ta],
+                "csvRowNumberB": rows[tb],
+                "tripIdB": tid[tb],
+                "serviceIdB": service[tb],
+                "blockId": block.to_numpy(dtype=object)[ta],
+                "intersection": [str(d) for d in first_date[ok]],
+            }
+        ),
+    )
 
 
 @rule(
@@ -215,6 +232,8 @@ def check_block_overlap(feed: Feed, notices: Notices) -> None:
 )
 def check_block_route_type(feed: Feed, notices: Notices) -> None:
     """One vehicle runs a block: its trips should share one mode."""
+    if not tables_ok(feed, "trips.txt", "routes.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
     trips = feed.table("trips.txt")
     routes = feed.table("routes.txt")
     if trips.empty or routes.empty or "block_id" not in trips.columns:
@@ -251,4 +270,73 @@ def check_block_route_type(feed: Feed, notices: Notices) -> None:
                 "expectedRouteType": bad["block"].map(firsts["type"]).to_numpy(),
             }
         ),
+    )
+
+
+@rule(
+    files=["trips.txt", "stop_times.txt", "stops.txt"],
+    notices={
+        "trip_headsign_matches_intermediate_stop": (
+            Severity.INFO,
+            "trip_headsign is the name of a stop before the trip's last stop.",
+        ),
+    },
+)
+def check_headsign(feed: Feed, notices: Notices) -> None:
+    """A headsign should name the destination, not a stop passed on the way."""
+    if not tables_ok(feed, "trips.txt", "stop_times.txt", "stops.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
+    trips = feed.table("trips.txt")
+    st = feed.table("stop_times.txt")
+    stops = feed.table("stops.txt")
+    if trips.empty or st.empty or stops.empty:
+        return
+    head = _col(trips, "trip_headsign")
+    if head.isna().all():
+        return
+    order, tcode = trip_order(feed)
+    if len(order) < 2:
+        return
+    tpos = np.flatnonzero(head.notna().to_numpy())
+    code = trip_code_of(feed, _col(trips, "trip_id").iloc[tpos])
+    has = code >= 0
+    tpos, code = tpos[has], code[has]
+    if len(tpos) == 0:
+        return
+    # keep the first trips.txt row per trip code (first row wins, as the canonical index)
+    _, first_row = np.unique(code, return_index=True)
+    tpos, code = tpos[first_row], code[first_row]
+    lo, hi = trip_bounds(tcode, int(tcode.max()) + 1)
+    n_rows = hi[code] - lo[code]
+    # rows of these trips except their last stop time
+    cnt = np.maximum(n_rows - 1, 0)
+    owner = np.repeat(np.arange(len(code)), cnt)
+    within = np.arange(len(owner)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    sorted_pos = lo[code][owner] + within
+    stop_pos = lookup(_col(st, "stop_id"), _col(stops, "stop_id"))[order[sorted_pos]]
+    names = _col(stops, "stop_name").str.lower().to_numpy(dtype=object, na_value=None)
+    stop_name = np.where(stop_pos >= 0, names[np.maximum(stop_pos, 0)], None)
+    heads = head.str.lower().to_numpy(dtype=object, na_value=None)[tpos][owner]
+    hit = np.flatnonzero(stop_name == heads)
+    if len(hit) == 0:
+        return
+    _, first_hit = np.unique(owner[hit], return_index=True)
+    hit = hit[first_hit]
+    t = owner[hit]
+    seq = typed_or_na(feed, "stop_times.txt", "stop_sequence").astype("Float64")
+    seq_np = seq.to_numpy(dtype=float, na_value=np.nan)
+    stop_ids = _col(st, "stop_id").to_numpy(dtype=object)
+    last_rows = order[hi[code[t]] - 1]
+    notices.add_frame(
+        "trip_headsign_matches_intermediate_stop",
+        pd.DataFrame(
+            {
+                "csvRowNumber": trips["csv_row"].to_numpy()[tpos[t]],
+                "tripId": _col(trips, "trip_id").to_numpy(dtype=object)[tpos[t]],
+                "tripHeadsign": head.to_numpy(dtype=object)[tpos[t]],
+                "stopId1": stop_ids[order[sorted_pos[hit]]],
+                "stopSequence": seq_np[order[sorted_pos[hit]]].astype(np.int64),
+                "stopId2": stop_ids[last_rows],
+            }
+        ).sort_values("csvRowNumber"),
     )

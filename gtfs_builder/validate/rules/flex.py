@@ -1,0 +1,309 @@
+"""GTFS-Flex stop_times family: pickup/drop-off windows, zones instead of stops, booking rules.
+
+Semantics follow the canonical PickupDropOffWindowValidator, PickupDropOffTypeValidator,
+StopTimesGeographyIdPresenceValidator, ContinuousPickupDropOffValidator,
+PickupBookingRuleIdValidator and StopTimesRecordValidator; every check is one vectorised pass
+over stop_times.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from gtfs_builder.validate.notices import Notices, Severity, rule
+from gtfs_builder.validate.rules.stop_times import _col, has_column, tables_ok, typed_or_na
+
+if TYPE_CHECKING:
+    from gtfs_builder.validate.feed import Feed
+
+ST = "stop_times.txt"
+START, END = "start_pickup_drop_off_window", "end_pickup_drop_off_window"
+REGULAR, MUST_PHONE, ON_REQUEST_TO_DRIVER = 0, 2, 3
+CONTINUOUS = (0, 2, 3)  # allowed, must phone, on request to driver (1 = not allowed)
+
+
+def _hhmmss(seconds: pd.Series) -> pd.Series:
+    """GTFS time text (None when absent) for sample fields."""
+    s = seconds.astype("Float64")
+    out = pd.Series(None, index=s.index, dtype=object)
+    ok = s.notna()
+    v = s[ok].astype("int64")
+    out[ok] = (
+        (v // 3600).map("{:02d}".format)
+        + ":"
+        + (v // 60 % 60).map("{:02d}".format)
+        + ":"
+        + (v % 60).map("{:02d}".format)
+    )
+    return out
+
+
+def _windows(feed: Feed) -> tuple[pd.Series, pd.Series]:
+    return typed_or_na(feed, ST, START), typed_or_na(feed, ST, END)
+
+
+@rule(
+    files=[ST],
+    notices={
+        "forbidden_arrival_or_departure_time": (
+            Severity.ERROR,
+            "A stop time with a pickup/drop-off window also has arrival_time or departure_time.",
+        ),
+        "missing_pickup_or_drop_off_window": (
+            Severity.ERROR,
+            "A stop time has only one of start/end_pickup_drop_off_window.",
+        ),
+        "invalid_pickup_drop_off_window": (
+            Severity.ERROR,
+            "end_pickup_drop_off_window is not after start_pickup_drop_off_window.",
+        ),
+        "forbidden_pickup_type": (
+            Severity.ERROR,
+            "A stop time with a window has pickup_type 0 (regular) or 3 (on request to driver).",
+        ),
+        "forbidden_drop_off_type": (
+            Severity.ERROR,
+            "A stop time with a window has drop_off_type 0 (regular).",
+        ),
+    },
+)
+def check_pickup_drop_off_window(feed: Feed, notices: Notices) -> None:
+    """A window says 'served during a period': no fixed times, both ends, a bookable type."""
+    st = feed.table(ST)
+    if st.empty or not (has_column(feed, ST, START) or has_column(feed, ST, END)):
+        return
+    start, end = _windows(feed)
+    has_s, has_e = start.notna(), end.notna()
+    any_w = has_s | has_e
+    if not any_w.any():
+        return
+    arr = typed_or_na(feed, ST, "arrival_time")
+    dep = typed_or_na(feed, ST, "departure_time")
+    row = st["csv_row"]
+    times = {
+        "arrivalTime": _hhmmss(arr),
+        "departureTime": _hhmmss(dep),
+        "startPickupDropOffWindow": _hhmmss(start),
+        "endPickupDropOffWindow": _hhmmss(end),
+    }
+    fixed = any_w & (arr.notna() | dep.notna())
+    notices.add_frame(
+        "forbidden_arrival_or_departure_time",
+        pd.DataFrame({"csvRowNumber": row[fixed], **{k: v[fixed] for k, v in times.items()}}),
+    )
+    half = has_s != has_e
+    notices.add_frame(
+        "missing_pickup_or_drop_off_window",
+        pd.DataFrame(
+            {
+                "csvRowNumber": row[half],
+                "startPickupDropOffWindow": times["startPickupDropOffWindow"][half],
+                "endPickupDropOffWindow": times["endPickupDropOffWindow"][half],
+            }
+        ),
+    )
+    inverted = (has_s & has_e & (start >= end)).fillna(False)
+    notices.add_frame(
+        "invalid_pickup_drop_off_window",
+        pd.DataFrame(
+            {
+                "csvRowNumber": row[inverted],
+                "startPickupDropOffWindow": times["startPickupDropOffWindow"][inverted],
+                "endPickupDropOffWindow": times["endPickupDropOffWindow"][inverted],
+            }
+        ),
+    )
+    # Absent types are REGULAR (the generated getter's default); absent windows render 00:00:00.
+    padded = {
+        "startPickupDropOffWindow": times["startPickupDropOffWindow"].fillna("00:00:00"),
+        "endPickupDropOffWindow": times["endPickupDropOffWindow"].fillna("00:00:00"),
+    }
+    pickup = typed_or_na(feed, ST, "pickup_type").fillna(REGULAR)
+    drop = typed_or_na(feed, ST, "drop_off_type").fillna(REGULAR)
+    bad_p = any_w & pickup.isin([REGULAR, ON_REQUEST_TO_DRIVER]).fillna(False)
+    notices.add_frame(
+        "forbidden_pickup_type",
+        pd.DataFrame({"csvRowNumber": row[bad_p], **{k: v[bad_p] for k, v in padded.items()}}),
+    )
+    bad_d = any_w & (drop == REGULAR).fillna(False)
+    notices.add_frame(
+        "forbidden_drop_off_type",
+        pd.DataFrame({"csvRowNumber": row[bad_d], **{k: v[bad_d] for k, v in padded.items()}}),
+    )
+
+
+@rule(
+    files=[ST],
+    notices={
+        "forbidden_geography_id": (
+            Severity.ERROR,
+            "A stop time names more than one of stop_id, location_group_id and location_id.",
+        ),
+    },
+)
+def check_geography_id(feed: Feed, notices: Notices) -> None:
+    """A stop time serves exactly one place: a stop, a location group or a zone."""
+    st = feed.table(ST)
+    if st.empty:
+        return
+    cols = {
+        "stopId": "stop_id",
+        "locationGroupId": "location_group_id",
+        "locationId": "location_id",
+    }
+    present = {k: _col(st, c) for k, c in cols.items()}
+    count = sum(v.notna().astype(int) for v in present.values())
+    bad = count > 1
+    if not bad.any():
+        return
+    notices.add_frame(
+        "forbidden_geography_id",
+        pd.DataFrame(
+            {"csvRowNumber": st["csv_row"][bad], **{k: v[bad] for k, v in present.items()}}
+        ),
+    )
+
+
+@rule(
+    files=["routes.txt", "trips.txt", ST],
+    notices={
+        "forbidden_continuous_pickup_drop_off": (
+            Severity.ERROR,
+            "A route with continuous pickup or drop-off has a trip with a pickup/drop-off window.",
+        ),
+    },
+)
+def check_continuous_with_window(feed: Feed, notices: Notices) -> None:
+    """Continuous stopping and booking windows are two service models: not both on one trip."""
+    if not tables_ok(feed, "routes.txt", "trips.txt", "stop_times.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
+    st = feed.table(ST)
+    routes = feed.table("routes.txt")
+    trips = feed.table("trips.txt")
+    if st.empty or routes.empty or trips.empty:
+        return
+    start, end = _windows(feed)
+    windowed = (start.notna() | end.notna()).to_numpy()
+    if not windowed.any():
+        return
+    cp = typed_or_na(feed, "routes.txt", "continuous_pickup").isin(CONTINUOUS).fillna(False)
+    cd = typed_or_na(feed, "routes.txt", "continuous_drop_off").isin(CONTINUOUS).fillna(False)
+    cont = (cp | cd).to_numpy()
+    if not cont.any():
+        return
+    # route (file order) x its trips (file order) x the trip's windowed stop times.
+    r = pd.DataFrame(
+        {"route_id": _col(routes, "route_id")[cont], "routeCsvRowNumber": routes["csv_row"][cont]}
+    ).dropna(subset=["route_id"])
+    t = pd.DataFrame({"route_id": _col(trips, "route_id"), "tripId": _col(trips, "trip_id")})
+    s = pd.DataFrame(
+        {
+            "tripId": _col(st, "trip_id")[windowed],
+            "seq": typed_or_na(feed, ST, "stop_sequence")[windowed].fillna(0),
+            "stopTimeCsvRowNumber": st["csv_row"][windowed],
+            "startPickupDropOffWindow": _hhmmss(start[windowed]).fillna("00:00:00"),
+            "endPickupDropOffWindow": _hhmmss(end[windowed]).fillna("00:00:00"),
+        }
+    ).sort_values(["tripId", "seq", "stopTimeCsvRowNumber"])
+    out = r.merge(t, on="route_id").merge(s, on="tripId")
+    notices.add_frame(
+        "forbidden_continuous_pickup_drop_off",
+        out[
+            [
+                "routeCsvRowNumber",
+                "tripId",
+                "stopTimeCsvRowNumber",
+                "startPickupDropOffWindow",
+                "endPickupDropOffWindow",
+            ]
+        ],
+    )
+
+
+@rule(
+    files=[ST, "booking_rules.txt"],
+    notices={
+        "missing_pickup_drop_off_booking_rule_id": (
+            Severity.WARNING,
+            "A must-phone pickup or drop-off with a window has no booking rule id.",
+        ),
+    },
+)
+def check_booking_rule_id(feed: Feed, notices: Notices) -> None:
+    """Riders who must phone need to know how to book: name the booking rule."""
+    if not tables_ok(feed, "stop_times.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
+    st = feed.table(ST)
+    if st.empty or not feed.has("booking_rules.txt"):
+        return
+    loaded_ok = getattr(feed, "loaded_ok", None)
+    if loaded_ok is not None and not loaded_ok("booking_rules.txt"):
+        return
+    if not (has_column(feed, ST, "pickup_type") or has_column(feed, ST, "drop_off_type")):
+        return
+    start, end = _windows(feed)
+    pickup = typed_or_na(feed, ST, "pickup_type")
+    drop = typed_or_na(feed, ST, "drop_off_type")
+    names = {0: "REGULAR", 1: "NO_PICKUP", 2: "MUST_PHONE", 3: "ON_REQUEST_TO_DRIVER"}
+    frames = []
+    for kind, window, rule_field in (
+        (pickup, start, "pickup_booking_rule_id"),
+        (drop, end, "drop_off_booking_rule_id"),
+    ):
+        bad = (kind == MUST_PHONE).fillna(False) & window.notna() & _col(st, rule_field).isna()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "csvRowNumber": st["csv_row"][bad],
+                    "pickupType": pickup[bad].map(names),
+                    "dropOffType": drop[bad].map(names),
+                }
+            )
+        )
+    out = pd.concat(frames).sort_values("csvRowNumber", kind="stable")
+    notices.add_frame("missing_pickup_drop_off_booking_rule_id", out)
+
+
+@rule(
+    files=[ST],
+    notices={
+        "missing_stop_times_record": (
+            Severity.ERROR,
+            "A flex trip has a single stop time where boarding and alighting need two.",
+        ),
+    },
+)
+def check_stop_times_record(feed: Feed, notices: Notices) -> None:
+    """Travel within a zone needs one stop time to board and one to alight."""
+    if not tables_ok(feed, "stop_times.txt"):
+        return  # the canonical validator skips checks on a table it could not parse
+    st = feed.table(ST)
+    if st.empty:
+        return
+    if not all(has_column(feed, ST, c) for c in (START, END, "pickup_type", "drop_off_type")):
+        return
+    start, end = _windows(feed)
+    pickup = typed_or_na(feed, ST, "pickup_type")
+    drop = typed_or_na(feed, ST, "drop_off_type")
+    trip = _col(st, "trip_id").fillna("")
+    lone = trip.map(trip.value_counts()) == 1
+    bad = (
+        lone
+        & start.notna()
+        & end.notna()
+        & (pickup == MUST_PHONE).fillna(False)
+        & (drop == MUST_PHONE).fillna(False)
+    )
+    notices.add_frame(
+        "missing_stop_times_record",
+        pd.DataFrame(
+            {
+                "csvRowNumber": st["csv_row"][bad],
+                "tripId": trip[bad],
+                "locationGroupId": _col(st, "location_group_id")[bad].fillna(""),
+                "locationId": _col(st, "location_id")[bad].fillna(""),
+            }
+        ),
+    )

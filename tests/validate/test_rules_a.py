@@ -1,0 +1,171 @@
+"""Rule families A (agency, stops, routes, trips, stop_times, shapes, flex) against gtfs-guru,
+and the vectorised algorithms against literal ports of the canonical loops.
+
+- On every real feed in ../shared/feeds/, at two dates, our codes and counts for these families
+  equal gtfs-guru's.
+- On every case of their ``cases/<family>.yaml``, gtfs-guru reports the count the case expects
+  (which ``test_cases.py`` asserts for us), except the known differences listed below.
+- The vectorised stop-to-shape candidate search equals the canonical per-segment scan, and the
+  vectorised far-stop speed test finds the same pairs as the canonical pairwise scan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from ruamel.yaml import YAML
+
+import gtfs_builder.validate.rules  # noqa: F401  (registers every rule)
+from gtfs_builder.validate.feed import Feed
+from gtfs_builder.validate.notices import RULES, Notices
+from gtfs_builder.validate.rules import shapes as shape_rules
+from gtfs_builder.validate.rules import stop_times as st_rules
+from tests.validate.conftest import CASES, SHARED, build_case
+
+FAMILIES = ("agency", "stops", "routes", "trips", "stop_times", "shapes", "flex")
+OUR_RULES = [r for r in RULES if r.name.split(".")[0] in FAMILIES]
+OUR_CODES = {nt.code for r in OUR_RULES for nt in r.notices}
+DATES = ("2025-06-01", "2024-12-16")
+FEEDS = sorted((SHARED / "feeds").glob("*.zip"))
+
+# (family, code, kind, index) -> why gtfs-guru 1.0.0 disagrees with the canonical validator there.
+KNOWN_GURU_DIFFERENCES = {
+    ("stop_times", "forbidden_shape_dist_traveled", "trigger", 0): (
+        "gtfs-guru 1.0.0 never emits forbidden_shape_dist_traveled; gtfs-validator (PyPI) reports 1"
+    ),
+}
+
+
+def _guru_counts(path: Path, date: str) -> dict[str, int]:
+    gtfs_guru = pytest.importorskip("gtfs_guru")
+    report = json.loads(gtfs_guru.validate(str(path), date=date).to_json())
+    return {n["code"]: n["totalNotices"] for n in report["notices"]}
+
+
+@pytest.mark.parametrize("path", FEEDS, ids=[p.name for p in FEEDS])
+def test_real_feed_matches_gtfs_guru(path: Path) -> None:
+    feed = Feed.open(path, Notices())
+    for date in DATES:
+        feed.date = dt.date.fromisoformat(date)
+        ours = Notices()
+        for r in OUR_RULES:
+            r.func(feed, ours)
+        guru = _guru_counts(path, date)
+        got = {c: ours.count(c) for c in OUR_CODES if ours.count(c)}
+        want = {c: n for c, n in guru.items() if c in OUR_CODES}
+        assert got == want, f"{path.name} at {date}"
+
+
+def _cases() -> list[Any]:
+    params = []
+    for family in FAMILIES:
+        path = CASES / f"{family}.yaml"
+        if not path.exists():
+            continue
+        for entry in YAML(typ="safe").load(path.read_text(encoding="utf-8")) or []:
+            for kind in ("trigger", "pass"):
+                for i, case in enumerate(entry.get(kind) or []):
+                    key = (family, entry["code"], kind, i)
+                    marks = []
+                    if key in KNOWN_GURU_DIFFERENCES:
+                        marks = [pytest.mark.xfail(reason=KNOWN_GURU_DIFFERENCES[key], strict=True)]
+                    expected = case.get("count", 1) if kind == "trigger" else 0
+                    params.append(
+                        pytest.param(
+                            entry["code"],
+                            case.get("files") or {},
+                            expected,
+                            id=f"{family}:{entry['code']}:{kind}{i}",
+                            marks=marks,
+                        )
+                    )
+    return params
+
+
+@pytest.mark.parametrize(("code", "files", "expected"), _cases())
+def test_case_agrees_with_gtfs_guru(
+    code: str, files: dict[str, Any], expected: int, tmp_path: Path
+) -> None:
+    path = build_case(files, tmp_path)
+    assert _guru_counts(path, "2025-06-01").get(code, 0) == expected
+
+
+def _scan_matches(shape: Any, x: np.ndarray, max_d: float) -> list[int]:
+    """ShapePoints.matchesFromLocation, line by line: segment index of each local match."""
+    pts = shape.xyz
+    m = len(pts) - 1
+    xs = np.repeat(x[None, :], m, axis=0)
+    cp = shape_rules._closest_pairs(xs, pts[:-1], pts[1:])
+    d = shape_rules._angle_m(xs, cp)
+    e = shape_rules._angle_m(xs, pts[1:])
+    matches: list[int] = []
+    local: tuple[int, float] | None = None
+    dist_prev_end, further = np.inf, False
+    for j in range(m):
+        if d[j] <= max_d:
+            if further and d[j] < dist_prev_end and local is not None:
+                matches.append(local[0])
+                local = None
+            if local is None or d[j] < local[1]:
+                local = (j, float(d[j]))
+        elif local is not None:
+            matches.append(local[0])
+            local = None
+        dist_prev_end = e[j]
+        further = dist_prev_end > d[j]
+    if local is not None:
+        matches.append(local[0])
+    return matches
+
+
+def test_shape_candidates_equal_canonical_scan() -> None:
+    rng = np.random.default_rng(7)
+    for trial in range(120):
+        k = int(rng.integers(2, 50))
+        lat0, lon0 = rng.uniform(-60, 60), rng.uniform(-170, 170)
+        walk = np.cumsum(rng.normal(0, 0.002, size=(k, 2)), axis=0)
+        if trial % 3 == 0:  # zigzags: many local minima
+            walk[:, 0] = np.where(np.arange(k) % 2, 0.003, -0.003)
+            walk[:, 1] = np.arange(k) * rng.uniform(0, 0.0005)
+        shape = shape_rules._Shape(
+            shape_rules._xyz(lat0 + walk[:, 0], lon0 + walk[:, 1]), np.zeros(k)
+        )
+        x = shape_rules._xyz(lat0 + rng.normal(0, 0.004, 20), lon0 + rng.normal(0, 0.004, 20))
+        max_d = np.where(rng.random(20) < 0.3, 400.0, 100.0)
+        got, _ = shape_rules._geo_candidates(shape, x, max_d)
+        for i in range(20):
+            assert [c[0] for c in got[i]] == _scan_matches(shape, x[i], max_d[i])
+
+
+@pytest.mark.parametrize("name", ["valid_seattle_area_partridge.zip", "valid_cairns_gtfskit.zip"])
+def test_far_stops_prefilter_finds_every_trip(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a low speed limit many trips qualify: the vectorised prefilter must miss none."""
+    path = SHARED / "feeds" / name
+    monkeypatch.setattr(
+        st_rules, "max_speed_kph", lambda rt: pd.Series(30.0, index=rt.index, dtype="Float64")
+    )
+    feed = Feed.open(path, Notices())
+    fast = Notices(max_samples=10**6)
+    st_rules.check_travel_speed(feed, fast)
+    every = Notices(max_samples=10**6)
+    scan = st_rules._far_stops
+
+    def all_trips(
+        notices: Notices, ctx: Any, hit: np.ndarray, tcode: np.ndarray, *rest: Any
+    ) -> None:
+        scan(every, ctx, np.unique(tcode), tcode, *rest)
+
+    monkeypatch.setattr(st_rules, "_far_stops", all_trips)
+    st_rules.check_travel_speed(feed, Notices())
+    key = ("tripId", "csvRowNumber1", "csvRowNumber2")
+    got = {tuple(s[k] for k in key) for s in fast.samples.get("fast_travel_between_far_stops", [])}
+    want = {
+        tuple(s[k] for k in key) for s in every.samples.get("fast_travel_between_far_stops", [])
+    }
+    assert want and got == want
