@@ -64,6 +64,7 @@ def publish(
         if isinstance(date, str):
             date = dt.date.fromisoformat(date)
         report = validate(staging_path, date=date)
+        report.input = str(target)  # describe the feed as published, not the staging file
         report.write_json(report_path)
         ok = report.max_severity is None or report.max_severity < Severity.ERROR
         if ok:

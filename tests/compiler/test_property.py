@@ -146,3 +146,48 @@ def test_generated_sources_compile_to_consistent_feeds(source: dict) -> None:
     assert set(by_trip) == ids["trips"]
     assert {r["stop_id"] for r in t["stop_times"]} <= ids["stops"]
     assert {r["trip_id"] for r in t.get("frequencies", [])} <= ids["trips"]
+
+
+OFFSETS_H = {"Asia/Vladivostok": 10, "Asia/Pyongyang": 9, "Asia/Shanghai": 8,
+             "Europe/Moscow": 3, "Asia/Tokyo": 9, "UTC": 0}  # fmt: skip
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(10 * 60, 30 * 60),
+    st.lists(st.tuples(st.integers(0, 300), st.sampled_from(ZONES)), min_size=2, max_size=5),
+)
+def test_explicit_times_in_any_zone_convert_exactly(start_min: int, legs: list) -> None:
+    """Each published time, written in a random zone, lands on its instant in agency time."""
+    agency_minutes, t = [], start_min
+    for gap, _zone in legs:
+        t += gap
+        agency_minutes.append(t)
+    entries = []
+    for minutes, (_gap, zone) in zip(agency_minutes, legs, strict=True):
+        local = minutes - (10 - OFFSETS_H[zone]) * 60
+        entries.append(f'"{local // 60:02d}:{local % 60:02d} {zone}"')
+    n = len(legs)
+    stations = [{"id": f"S{i}", "name": f"S{i}", "lat": 43.0 + i / 100, "lon": 131.0}
+                for i in range(n)]  # fmt: skip
+    times = [{"departure": e.strip('"')} if k < n - 1 else {"arrival": e.strip('"')}
+             for k, e in enumerate(entries)]  # fmt: skip
+    source = {
+        "feed": {"publisher_name": "P", "publisher_url": "https://example.org", "lang": "en"},
+        "agencies": [{"id": "A", "name": "A", "url": "https://example.org",
+                      "timezone": "Asia/Vladivostok"}],
+        "stations": stations,
+        "services": [{"id": "V", "days": "daily", "start_date": "2025-01-06",
+                      "end_date": "2025-01-31"}],
+        "routes": [{"id": "R", "agency": "A", "type": "rail", "patterns": [{
+            "id": "P", "stops": [{"stop": s["id"]} for s in stations],
+            "trips": [{"service": "V", "trip_short_name": "1", "times": times}]}]}],
+    }  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "net"
+        folder.mkdir()
+        (folder / "net.json").write_text(json.dumps(source), "utf-8")
+        t = build_tables(folder, Path(tmp))
+    rows = sorted(t["stop_times"], key=lambda r: int(r["stop_sequence"]))
+    assert [_secs(r["departure_time"]) // 60 for r in rows] == agency_minutes
+    assert all(r["timepoint"] == "1" for r in rows)

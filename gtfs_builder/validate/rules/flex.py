@@ -99,8 +99,8 @@ def check_pickup_drop_off_window(feed: Feed, notices: Notices) -> None:
         pd.DataFrame(
             {
                 "csvRowNumber": row[half],
-                "startPickupDropOffWindow": times["startPickupDropOffWindow"][half],
-                "endPickupDropOffWindow": times["endPickupDropOffWindow"][half],
+                "startPickupDropOffWindow": times["startPickupDropOffWindow"][half].fillna(""),
+                "endPickupDropOffWindow": times["endPickupDropOffWindow"][half].fillna(""),
             }
         ),
     )
@@ -161,7 +161,10 @@ def check_geography_id(feed: Feed, notices: Notices) -> None:
     notices.add_frame(
         "forbidden_geography_id",
         pd.DataFrame(
-            {"csvRowNumber": st["csv_row"][bad], **{k: v[bad] for k, v in present.items()}}
+            {
+                "csvRowNumber": st["csv_row"][bad],
+                **{k: v[bad].fillna("") for k, v in present.items()},
+            }
         ),
     )
 

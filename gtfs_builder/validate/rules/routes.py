@@ -211,8 +211,8 @@ def check_route_color_contrast(feed: Feed, notices: Notices) -> None:
             {
                 "routeId": _col(sel, "route_id"),
                 "csvRowNumber": sel["csv_row"],
-                "routeColor": color[bad],
-                "routeTextColor": text[bad],
+                "routeColor": "#" + color[bad].str.upper(),
+                "routeTextColor": "#" + text[bad].str.upper(),
             }
         ),
     )
@@ -244,7 +244,7 @@ def check_route_url(feed: Feed, notices: Notices) -> None:
         "same_route_and_agency_url",
         pd.DataFrame(
             {
-                "csvRowNumber": sel["csv_row"].to_numpy(),
+                "routeCsvRowNumber": sel["csv_row"].to_numpy(),
                 "routeId": _col(sel, "route_id").to_numpy(),
                 "agencyName": _col(ag, "agency_name").to_numpy(),
                 "routeUrl": url[hit].to_numpy(),

@@ -157,7 +157,13 @@ def check_trip_shape_distance(feed: Feed, notices: Notices) -> None:
     """A trip cannot travel further along its shape than the shape is long."""
     if not tables_ok(feed, "trips.txt", "stop_times.txt", "shapes.txt"):
         return  # the canonical validator skips checks on a table it could not parse
-    from gtfs_builder.validate.rules.stop_times import lookup, stop_coordinates, trip_order
+    from gtfs_builder.validate.rules.stop_times import (
+        lookup,
+        stop_coordinates,
+        trip_bounds,
+        trip_code_of,
+        trip_order,
+    )
 
     trips = feed.table("trips.txt")
     st = feed.table("stop_times.txt")
@@ -191,31 +197,32 @@ def check_trip_shape_distance(feed: Feed, notices: Notices) -> None:
         }
     )
 
-    st_order, _ = trip_order(feed)
+    st_order, tcode = trip_order(feed)
     if len(st_order) == 0:
         return
     tsd = typed_or_na(feed, "stop_times.txt", "shape_dist_traveled").astype("Float64")
     tsd_np = tsd.to_numpy(dtype=float, na_value=np.nan)[st_order]
-    trip_ids = _col(st, "trip_id").to_numpy(dtype=object)[st_order]
+    lo, hi = trip_bounds(tcode, int(tcode.max()) + 1)
+    has = ~np.isnan(tsd_np)
+    # per trip code: max distance (0 when empty, the canonical getter's default), any distance,
+    # first row with a distance, last stop
+    max_d = np.maximum.reduceat(np.nan_to_num(tsd_np, nan=0.0), lo)
+    first_has = np.minimum.reduceat(np.where(has, np.arange(len(has)), len(has)), lo)
+    any_d = first_has < hi
+    st_rows = st["csv_row"].to_numpy()[st_order]
     stop_ids = _col(st, "stop_id").to_numpy(dtype=object)[st_order]
-    stf = pd.DataFrame(
-        {
-            "trip": trip_ids,
-            "d": np.nan_to_num(tsd_np, nan=0.0),
-            "has": ~np.isnan(tsd_np),
-            "stop": stop_ids,
-        }
-    )
-    tg = stf.groupby("trip", sort=False)
-    per_trip = pd.DataFrame(
-        {"max_d": tg["d"].max(), "any_d": tg["has"].any(), "last": tg["stop"].last()}
-    )
 
-    tr = pd.DataFrame(
-        {"trip": _col(trips, "trip_id"), "shape": _col(trips, "shape_id"), "row": trips["csv_row"]}
-    ).dropna(subset=["trip", "shape"])
+    code = trip_code_of(feed, _col(trips, "trip_id"))
+    tr = pd.DataFrame({"shape": _col(trips, "shape_id"), "row": trips["csv_row"], "code": code})
+    tr["trip"] = _col(trips, "trip_id")
+    tr = tr[(code >= 0) & tr["shape"].notna().to_numpy()]
+    c = tr["code"].to_numpy()
+    tr["max_d"] = max_d[c]
+    tr["any_d"] = any_d[c]
+    tr["first_row"] = np.where(any_d[c], st_rows[np.minimum(first_has[c], len(has) - 1)], -1)
+    tr["last"] = stop_ids[hi[c] - 1]
     per_shape = per_shape.rename(columns={"max_d": "max_d_shape"})
-    tr = tr.join(per_trip, on="trip", how="inner").join(per_shape, on="shape", how="inner")
+    tr = tr.join(per_shape, on="shape", how="inner")
     if tr.empty:
         return
     exceeds = tr[tr["max_d"] > tr["max_d_shape"]]
@@ -252,9 +259,10 @@ def check_trip_shape_distance(feed: Feed, notices: Notices) -> None:
         "trip_with_shape_dist_traveled_but_no_shape_distances",
         pd.DataFrame(
             {
-                "csvRowNumber": no_dist["row"].to_numpy(),
+                "tripCsvRowNumber": no_dist["row"].to_numpy(),
                 "tripId": no_dist["trip"].to_numpy(),
                 "shapeId": no_dist["shape"].to_numpy(),
+                "stopTimeCsvRowNumber": no_dist["first_row"].to_numpy(),
             }
         ),
     )

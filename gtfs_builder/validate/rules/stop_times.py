@@ -394,8 +394,9 @@ def check_stop_time_distance(feed: Feed, notices: Notices) -> None:
                     "shapeDistTraveled": sdt[cur],
                     "stopSequence": seq[cur].astype(np.int64),
                     "prevCsvRowNumber": row[prv],
-                    "prevStopTimeDistTraveled": sdt[prv],
+                    "prevShapeDistTraveled": sdt[prv],
                     "prevStopSequence": seq[prv].astype(np.int64),
+                    "stopId": _col(st, "stop_id").to_numpy(dtype=object)[order][cur],
                 }
             ),
         )

@@ -14,6 +14,13 @@ if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
 
 STOP, STATION, ENTRANCE, GENERIC_NODE, BOARDING_AREA = 0, 1, 2, 3, 4
+LOCATION_TYPE_NAMES = {
+    0: "STOP",
+    1: "STATION",
+    2: "ENTRANCE",
+    3: "GENERIC_NODE",
+    4: "BOARDING_AREA",
+}
 
 
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
@@ -109,7 +116,7 @@ def check_parent_station(feed: Feed, notices: Notices) -> None:
             parentStation=parent,
             parentStopName=pd.Series(_col(stops, "stop_name").to_numpy()[bp], index=bad_idx),
             parentLocationType=pd.Series(lt.to_numpy()[bp], index=bad_idx),
-            expectedLocationType=expected,
+            expectedLocationType=expected.astype("Int64"),
         ),
     )
 
@@ -143,7 +150,17 @@ def check_stop_fields(feed: Feed, notices: Notices) -> None:
     no_lat = lat.isna() if lat is not None else pd.Series(True, index=stops.index)
     no_lon = lon.isna() if lon is not None else pd.Series(True, index=stops.index)
     missing_loc = located & (no_lat | no_lon)
-    notices.add_frame("stop_without_location", _frame(stops, missing_loc, locationType=lt))
+    sel = stops.loc[missing_loc]
+    notices.add_frame(
+        "stop_without_location",
+        pd.DataFrame(
+            {
+                "csvRowNumber": sel["csv_row"],
+                "locationType": lt[missing_loc].map(LOCATION_TYPE_NAMES),
+                "stopId": _col(sel, "stop_id"),
+            }
+        ),
+    )
 
     name = _col(stops, "stop_name")
     if has_column(feed, "stops.txt", "stop_name") or has_column(feed, "stops.txt", "location_type"):
@@ -154,7 +171,7 @@ def check_stop_fields(feed: Feed, notices: Notices) -> None:
             pd.DataFrame(
                 {
                     "csvRowNumber": sel["csv_row"],
-                    "locationType": lt[no_name],
+                    "locationType": lt[no_name].map(LOCATION_TYPE_NAMES),
                     "stopId": _col(sel, "stop_id"),
                 }
             ),
@@ -289,7 +306,7 @@ def check_stop_url(feed: Feed, notices: Notices) -> None:
             "same_stop_and_agency_url",
             pd.DataFrame(
                 {
-                    "csvRowNumber": sel["csv_row"].to_numpy(),
+                    "stopCsvRowNumber": sel["csv_row"].to_numpy(),
                     "stopId": _col(sel, "stop_id").to_numpy(),
                     "agencyName": _col(ag, "agency_name").to_numpy(),
                     "stopUrl": url[hit].to_numpy(),
@@ -313,7 +330,7 @@ def check_stop_url(feed: Feed, notices: Notices) -> None:
         "same_stop_and_route_url",
         pd.DataFrame(
             {
-                "csvRowNumber": sel["csv_row"].to_numpy(),
+                "stopCsvRowNumber": sel["csv_row"].to_numpy(),
                 "stopId": _col(sel, "stop_id").to_numpy(),
                 "stopUrl": url[hit].to_numpy(),
                 "routeId": _col(rt, "route_id").to_numpy(),

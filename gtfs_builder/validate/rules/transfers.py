@@ -287,7 +287,9 @@ def _check_trip_stops(
             expanded = station_children.get(stop_id, set())
         else:
             expanded = set()
-        ok.append(any((trip_id, s) in served for s in expanded))
+        # A location that stands for no platform (entrance, node, childless station) is skipped,
+        # as gtfs-guru does.
+        ok.append(not expanded or any((trip_id, s) in served for s in expanded))
     bad = candidates[~np.array(ok, dtype=bool)]
     notices.add_frame(
         "transfer_with_invalid_trip_and_stop",

@@ -231,46 +231,65 @@ def check_block_overlap(feed: Feed, notices: Notices) -> None:
     },
 )
 def check_block_route_type(feed: Feed, notices: Notices) -> None:
-    """One vehicle runs a block: its trips should share one mode."""
-    if not tables_ok(feed, "trips.txt", "routes.txt"):
+    """One vehicle runs a block: its trips should share one mode (one notice per block)."""
+    if not tables_ok(feed, "routes.txt"):
         return  # the canonical validator skips checks on a table it could not parse
     trips = feed.table("trips.txt")
     routes = feed.table("routes.txt")
-    if trips.empty or routes.empty or "block_id" not in trips.columns:
+    if trips.empty or not has_column(feed, "trips.txt", "block_id"):
         return
-    rtype = pd.Series(
-        typed_or_na(feed, "routes.txt", "route_type").to_numpy(),
-        index=_col(routes, "route_id").to_numpy(dtype=object),
-    )
-    rtype = rtype[~rtype.index.duplicated()]
+    rtype = typed_or_na(feed, "routes.txt", "route_type").to_numpy(dtype=float, na_value=np.nan)
+    rpos = lookup(_col(trips, "route_id"), _col(routes, "route_id"))
     tr = pd.DataFrame(
         {
             "block": _col(trips, "block_id"),
-            "trip": _col(trips, "trip_id"),
             "route": _col(trips, "route_id"),
-            "row": trips["csv_row"],
+            "type": np.where(rpos >= 0, rtype[np.maximum(rpos, 0)], np.nan),
+            "known": rpos >= 0,
         }
     ).dropna(subset=["block"])
-    tr["type"] = tr["route"].map(rtype)
-    tr = tr.dropna(subset=["type"])
     if tr.empty:
         return
-    first_type = tr.groupby("block")["type"].transform("first")
-    bad = tr[tr["type"] != first_type]
-    firsts = tr.groupby("block").head(1).set_index("block")
+    types = tr[tr["known"]].drop_duplicates(["block", "type"])
+    n_types = types.groupby("block", sort=False).size()
+    bad = n_types[n_types >= 2].index
+    if len(bad) == 0:
+        return
+    sel_types = types[types["block"].isin(bad)]
+    sel_routes = (
+        tr[tr["block"].isin(bad)].dropna(subset=["route"]).drop_duplicates(["block", "route"])
+    )
+    names = sel_types["type"].map(lambda v: ROUTE_TYPE_NAMES.get(int(v), "") if v == v else "")
     notices.add_frame(
         "inconsistent_route_type_for_block_id",
         pd.DataFrame(
             {
-                "blockId": bad["block"].to_numpy(),
-                "csvRowNumber": bad["row"].to_numpy(),
-                "tripId": bad["trip"].to_numpy(),
-                "routeId": bad["route"].to_numpy(),
-                "routeType": bad["type"].to_numpy(),
-                "expectedRouteType": bad["block"].map(firsts["type"]).to_numpy(),
+                "blockId": list(bad),
+                "routeIds": sel_routes.groupby("block", sort=False)["route"]
+                .agg(", ".join)
+                .reindex(bad)
+                .to_numpy(),
+                "routeTypes": names.groupby(sel_types["block"], sort=False)
+                .agg(", ".join)
+                .reindex(bad)
+                .to_numpy(),
             }
         ),
     )
+
+
+ROUTE_TYPE_NAMES = {
+    0: "LIGHT_RAIL",
+    1: "SUBWAY",
+    2: "RAIL",
+    3: "BUS",
+    4: "FERRY",
+    5: "CABLE_TRAM",
+    6: "AERIAL_LIFT",
+    7: "FUNICULAR",
+    11: "TROLLEYBUS",
+    12: "MONORAIL",
+}
 
 
 @rule(
