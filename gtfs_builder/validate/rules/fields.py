@@ -242,8 +242,7 @@ def check_table(
     later: list[tuple[str, pd.DataFrame, np.ndarray]] = []  # emitted for clean rows only
     for name, f in fspec.fields.items():
         if name not in frame.columns:
-            # a recommended column absent from the header: one notice per row (an empty value
-            # has its own code, e.g. missing_feed_info_date, or none)
+            # a recommended column absent from the header: one notice per row, as for a value
             if f.presence == "recommended":
                 everywhere = pd.Series(True, index=frame.index)
                 notices.add_frame(
@@ -257,6 +256,8 @@ def check_table(
             if f.required:
                 notices.add_frame("missing_required_field", _cells(filename, frame, m, name))
                 bad |= empty
+            elif f.presence == "recommended":
+                notices.add_frame("missing_recommended_field", _cells(filename, frame, m, name))
         if empty.all():
             frame[name] = raw.where(~pd.Series(empty, index=frame.index))
             continue
@@ -455,20 +456,38 @@ def check_currency_amounts(feed: Feed, notices: Notices) -> None:
 
 
 @rule(
-    files=["agency.txt", "routes.txt", "fare_attributes.txt"],
+    files=["agency.txt", "routes.txt", "fare_attributes.txt", "fare_media.txt"],
     notices={"missing_recommended_field": NOTICES["missing_recommended_field"]},
 )
-def check_recommended_agency_id(feed: Feed, notices: Notices) -> None:
-    """With a single agency, agency_id in agency, routes and fare_attributes is recommended.
+def check_recommended_fields(feed: Feed, notices: Notices) -> None:
+    """The rule-level emitters of missing_recommended_field (check_table has the schema ones).
 
-    Besides this, the canonical validator emits missing_recommended_field only for a recommended
-    column absent from the header (see check_table). With several agencies the agency family
-    reports missing_required_agency_id instead.
+    - a lone agency should still declare agency_id, and so should the rows of fare_attributes
+      and routes (with several agencies the agency family reports missing_required_agency_id;
+      with none the canonical validator says nothing);
+    - a transit card or app fare medium (fare_media_type 2 or 4) should have a name.
     """
-    if feed.dependency_failed("agency.txt") or len(feed.table("agency.txt")) > 1:
+    if feed.has("fare_media.txt"):
+        media = feed.table("fare_media.txt")
+        kind = feed.typed("fare_media.txt", "fare_media_type")
+        unnamed = kind.isin([2, 4]).fillna(False).astype(bool) & media["fare_media_name"].isna()
+        if unnamed.any():
+            notices.add_frame(
+                "missing_recommended_field",
+                _cells("fare_media.txt", media, unnamed, "fare_media_name"),
+            )
+    if feed.dependency_failed("agency.txt"):
         return
-    for filename in ("agency.txt", "routes.txt", "fare_attributes.txt"):
-        if not feed.has(filename):
+    agency = feed.table("agency.txt")
+    if len(agency) != 1:
+        return
+    if agency["agency_id"].isna().all():
+        notices.add_frame(
+            "missing_recommended_field",
+            _cells("agency.txt", agency, agency["agency_id"].isna(), "agency_id"),
+        )
+    for filename in ("fare_attributes.txt", "routes.txt"):  # the canonical report's order
+        if not feed.has(filename) or feed.dependency_failed(filename):
             continue
         table = feed.table(filename)
         missing = table["agency_id"].isna()

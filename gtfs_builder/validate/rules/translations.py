@@ -40,7 +40,9 @@ COMPOSITE_KEYS = {
 
 def _key_columns(parent: str) -> tuple[str, ...] | None:
     fspec = spec.FILES.get(parent)
-    return None if fspec is None else fspec.primary_key
+    if fspec is None or parent == TRANSLATIONS:  # translations cannot translate themselves
+        return None
+    return fspec.primary_key
 
 
 def _typed_ids(values: pd.Series, parent: str, column: str) -> pd.Series:
