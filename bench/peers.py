@@ -166,10 +166,14 @@ def run_once(
                 break
             except subprocess.TimeoutExpired:
                 pass
-            if time.perf_counter() - t0 > timeout:
+            elapsed = time.perf_counter() - t0
+            if elapsed > timeout:
                 killed = f"timed out after {timeout:.0f} s"
             elif _tree_rss_kb(proc.pid) > rss_cap_kb:
-                killed = f"killed: RSS above the {rss_cap_kb / 1024 / 1024:.1f} GiB cap"
+                killed = (
+                    f"killed after {elapsed:.0f} s: RSS above the "
+                    f"{rss_cap_kb / 1024 / 1024:.1f} GiB cap"
+                )
             if killed:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()

@@ -96,7 +96,8 @@ def format_build_table(b: BuildResult | None) -> str:
         "| routes | stop_times rows written | source YAML MB | seconds (best) | rows/s "
         "| peak RSS MiB | note |\n|---:|---:|---:|---:|---:|---:|---|\n"
         f"| {b.spec.routes:,} | {_num(b.rows_written, '{:,}')} "
-        f"(expected {b.spec.expected_rows():,}) | {b.source_bytes / 1e6:.1f} | {_num(m.seconds)} "
+        f"(expected {b.spec.expected_rows():,}) | {_num(b.source_bytes / 1e6 or None, '{:.1f}')} "
+        f"| {_num(m.seconds)} "
         f"| {_num(b.rows_per_second, '{:,.0f}')} | {_mib(m.peak_rss_kb)} "
         f"| {(m.error or m.skipped or '').replace('|', '/')} |\n"
     )
@@ -245,7 +246,12 @@ def render(
             "",
             f"Written by `python -m bench.run {argv}`. Do not edit by hand: re-run `make bench`.",
             "",
-            f"- date: {info['date']}",
+            f"- date: {info['date']}"
+            + (
+                f" (timings); agreement and profile refreshed {info['refreshed']}"
+                if info.get("refreshed")
+                else ""
+            ),
             f"- machine: {info['cores']} cores, {info['cpu']}, {info['memory']} RAM, "
             f"{info['platform']}, Python {info['python']}",
             f"- versions: {info['versions']}",
@@ -319,10 +325,9 @@ json.dump({
 """
 
 
-def profile_validator(feed: Path, rows: int, timeout: float) -> Profile:
+def profile_validator(feed: Path, rows: int, timeout: float, txt: Path) -> Profile:
     """Profile `validate()` in a fresh child (so its imports and memory are its own)."""
     prof = Profile(rows=rows)
-    txt = HERE / "profile.txt"
     with tempfile.NamedTemporaryFile(suffix=".json") as js:
         try:
             proc = subprocess.run(
@@ -343,7 +348,10 @@ def profile_validator(feed: Path, rows: int, timeout: float) -> Profile:
     prof.seconds = data["seconds"]
     prof.top_self = data["top_self"]
     prof.top_ours = data["top_ours"]
-    prof.text_path = str(txt.relative_to(HERE.parent))
+    try:
+        prof.text_path = str(txt.resolve().relative_to(HERE.parent))
+    except ValueError:
+        prof.text_path = str(txt)
     return prof
 
 
@@ -369,6 +377,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--no-profile", action="store_true")
     ap.add_argument("--profile-size", default="2M")
     ap.add_argument("--no-agree", action="store_true", help="skip the notice-count comparison")
+    ap.add_argument(
+        "--reuse-timings",
+        action="store_true",
+        help="take the validation and build timings from the last results.json (same --out) and "
+        "only redo the agreement check and the profile: a quick refresh after a code change",
+    )
     ap.add_argument("--timeout", type=float, default=3600.0, help="seconds per single run")
     ap.add_argument(
         "--slow-after",
@@ -392,7 +406,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    argv_text = " ".join(sys.argv[1:] if argv is None else argv)
+    argv_text = " ".join(sys.argv[1:] if argv is None else argv) or "(defaults: the full set)"
     try:
         sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
         skip = {s.strip() for s in args.skip_peers.split(",") if s.strip()}
@@ -409,6 +423,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     results: list[Measurement] = []
     feeds = {}
+    reused_build: BuildResult | None = None
+    if args.reuse_timings:
+        try:
+            info, results, reused_build = load_results(args.out.with_suffix(".json"))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(f"bench: cannot reuse {args.out.with_suffix('.json')}: {exc}", file=sys.stderr)
+            return 2
+        for m in results:
+            feeds.setdefault(m.rows, scaled_feed(args.base, m.rows, args.cache_dir))
+        sizes = []
+        args.no_build = True
+        info["refreshed"] = machine_info()["date"]
     for target in sizes:
         sf = scaled_feed(args.base, target, args.cache_dir)
         feeds[target] = sf
@@ -426,7 +452,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("    " + format_agreement(agreement).splitlines()[0])
         _write(args, info, argv_text, results, None, None, agreement)
 
-    build = None
+    build = reused_build
     if not args.no_build:
         print(f"\n== build: {args.build_routes} generated routes", flush=True)
         spec = NetworkSpec(routes=args.build_routes)
@@ -438,7 +464,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         target = parse_size(args.profile_size)
         sf = feeds.get(target) or scaled_feed(args.base, target, args.cache_dir)
         print(f"\n== profile: validate() at {sf.stop_times_rows:,} rows", flush=True)
-        profile = profile_validator(sf.path, sf.stop_times_rows, args.timeout)
+        txt = args.out.with_name("profile.txt")
+        profile = profile_validator(sf.path, sf.stop_times_rows, args.timeout, txt)
         if profile.error:
             print(f"    profile failed: {profile.error}")
 
@@ -446,6 +473,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n" + text)
     print(f"written: {args.out}")
     return 0
+
+
+def load_results(
+    path: Path,
+) -> tuple[dict[str, str], list[Measurement], BuildResult | None]:
+    """The machine info and timings of an earlier run, from its results.json."""
+    raw = json.loads(path.read_text())
+    info = {"load": "?", **raw["machine"]}
+    results = [Measurement(**m) for m in raw["validation"]]
+    build = None
+    if raw.get("build"):
+        b = raw["build"]
+        build = BuildResult(
+            NetworkSpec(routes=b["routes"]),
+            Measurement(**b["measurement"]),
+            b["rows_written"],
+            b.get("source_bytes", 0),
+        )
+    return info, results, build
 
 
 def _limits(args: argparse.Namespace) -> dict:
@@ -477,6 +523,7 @@ def _write(
             "expected_rows": build.spec.expected_rows(),
             "rows_written": build.rows_written,
             "rows_per_second": build.rows_per_second,
+            "source_bytes": build.source_bytes,
             "measurement": asdict(build.measurement),
         },
         "profile": None if profile is None else asdict(profile),

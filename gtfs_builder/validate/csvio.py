@@ -311,10 +311,7 @@ def _fast_read(name: str, data: bytes, cap: int | None) -> RawTable | None:
         data = data[3:]
     if b"\r" in data and b"\r\n" not in data:  # lone CR line ends: fallback handles them
         return None
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    # invalid UTF-8 needs no check here: pyarrow refuses it (check_utf8) and we fall back
     if b"\x00" in data:
         return None
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)

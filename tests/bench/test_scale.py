@@ -147,3 +147,16 @@ def test_agreement_lists_only_differing_codes() -> None:
     assert ag.differences() == [("b", "WARNING", 1, 3), ("c", "INFO", None, 1)]
     text = format_agreement(ag)
     assert "1 of 3 codes agree" in text and "| `c` | INFO | – | 1 |" in text
+
+
+def test_results_json_round_trips(tmp_path: Path) -> None:
+    import argparse
+
+    from bench.run import _write, load_results, machine_info
+
+    args = argparse.Namespace(out=tmp_path / "results.md", base=Path("base.zip"))
+    results = [_m("gtfs-builder", 10, 1.0, 100), _m("gtfs-guru", 10, None, None, error="x")]
+    _write(args, machine_info(), "--quick", results, None, None)
+    assert "| 10 | gtfs-builder |" in args.out.read_text()
+    info, again, build = load_results(args.out.with_suffix(".json"))
+    assert again == results and build is None and info["cores"]

@@ -38,6 +38,9 @@ COVERAGE_DAYS = 7
 MAX_GAP_DAYS = 13  # ServiceSpreadValidator: a gap of 14 inactive days or more is reported
 MAX_FUTURE_EXTENT_DAYS = 2 * 365
 SERVICE_WINDOW_THRESHOLD_DAYS = 14
+MAX_EXPANDED_DAYS = 20_000_000  # total calendar days expanded exactly (see _expand_patterns)
+CHUNK_DAYS = 2_000_000
+HORIZON_DAYS = 800
 # Expanded service days per feed, shared by the rules of this module (each expansion is used
 # by two rule families); weak keys so a finished validation frees them.
 _EXPANSIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -115,33 +118,49 @@ def _calendar_date_rows(feed: Feed) -> pd.DataFrame:
     return out.sort_values("csv_row", kind="stable").reset_index(drop=True)
 
 
-def _expand_patterns(rows: pd.DataFrame) -> pd.DataFrame:
+def _expand_patterns(rows: pd.DataFrame, horizon: int) -> pd.DataFrame:
     """Every (service_id, day) a calendar row's weekly pattern selects within its range.
 
-    One vectorised expansion (np.repeat) over all rows; the cost is the total number of days
-    the ranges span, as in the canonical validator, which walks them a day at a time.
+    Vectorised (np.repeat) over all rows, in chunks of at most CHUNK_DAYS days so temporaries stay
+    small. Only when the ranges span more than MAX_EXPANDED_DAYS in total (say thousands of
+    services running to 9999) are ranges cut at ``horizon`` (800 days past today and the last
+    calendar_dates day): the counts of the rules stay the same, only far-future sample dates move.
     """
     rows = rows[(rows["pattern"] != 0) & (rows["end"] >= rows["start"])]
     if rows.empty:
         return pd.DataFrame({"service_id": pd.Series([], dtype="str"), "day": []})
-    lengths = (rows["end"] - rows["start"] + 1).to_numpy(dtype="int64")
-    total = int(lengths.sum())
-    offsets = np.arange(total, dtype="int64") - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    days = np.repeat(rows["start"].to_numpy(dtype="int64"), lengths) + offsets
-    patterns = np.repeat(rows["pattern"].to_numpy(dtype="int64"), lengths)
-    weekday = (days + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
-    keep = ((patterns >> weekday) & 1).astype(bool)
-    which = np.repeat(np.arange(len(rows)), lengths)[keep]
-    return pd.DataFrame(
-        {"service_id": rows["service_id"].to_numpy()[which], "day": days[keep]}
-    ).drop_duplicates()
+    start = rows["start"].to_numpy(dtype="int64")
+    end = rows["end"].to_numpy(dtype="int64")
+    if int((end - start + 1).sum()) > MAX_EXPANDED_DAYS:
+        end = np.minimum(end, np.maximum(start, horizon))
+    lengths = end - start + 1
+    patterns = rows["pattern"].to_numpy(dtype="int64")
+    ids = rows["service_id"].to_numpy()
+    chunk_of = np.cumsum(lengths) // CHUNK_DAYS
+    parts = []
+    for chunk in np.unique(chunk_of):  # one iteration per CHUNK_DAYS days, not per row
+        sel = np.flatnonzero(chunk_of == chunk)
+        n = lengths[sel]
+        offsets = np.arange(int(n.sum()), dtype="int64") - np.repeat(np.cumsum(n) - n, n)
+        days = np.repeat(start[sel], n) + offsets
+        weekday = (days + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
+        keep = ((np.repeat(patterns[sel], n) >> weekday) & 1).astype(bool)
+        parts.append(pd.DataFrame({"service_id": ids[np.repeat(sel, n)[keep]], "day": days[keep]}))
+    return pd.concat(parts, ignore_index=True).drop_duplicates()
+
+
+def _horizon(feed: Feed, dates: pd.DataFrame) -> int:
+    last_exception = int(dates["day"].max()) if not dates.empty else 0
+    return max(date_to_day(feed.date), last_exception) + HORIZON_DAYS
 
 
 def _cached(feed: Feed, key: str, build: Callable[[Feed], Any]) -> Any:
+    """Each expansion is read by two rule families: build it once per feed and date."""
     store = _EXPANSIONS.setdefault(feed, {})
-    if key not in store:
-        store[key] = build(feed)
-    return store[key]
+    dated = (key, feed.date)  # the expansion horizon depends on the date (huge feeds only)
+    if dated not in store:
+        store[dated] = build(feed)
+    return store[dated]
 
 
 def period_days(feed: Feed) -> pd.DataFrame:
@@ -153,7 +172,8 @@ def _period_days(feed: Feed) -> pd.DataFrame:
     cal = _calendar_rows(feed)
     # An inverted range is clamped (end = start) rather than rejected.
     cal["end"] = np.maximum(cal["end"], cal["start"])
-    return _apply_exceptions(_expand_patterns(cal), _calendar_date_rows(feed))
+    dates = _calendar_date_rows(feed)
+    return _apply_exceptions(_expand_patterns(cal, _horizon(feed, dates)), dates)
 
 
 def interval_days(feed: Feed) -> pd.DataFrame:
@@ -164,7 +184,8 @@ def interval_days(feed: Feed) -> pd.DataFrame:
 def _interval_days(feed: Feed) -> pd.DataFrame:
     cal = _calendar_rows(feed)
     cal = cal[cal["start"] <= cal["end"]]
-    return _apply_exceptions(_expand_patterns(cal), _calendar_date_rows(feed))
+    dates = _calendar_date_rows(feed)
+    return _apply_exceptions(_expand_patterns(cal, _horizon(feed, dates)), dates)
 
 
 def _apply_exceptions(pattern_days: pd.DataFrame, dates: pd.DataFrame) -> pd.DataFrame:

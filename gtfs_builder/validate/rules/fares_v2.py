@@ -204,19 +204,19 @@ def check_timeframes(feed: Feed, notices: Notices) -> None:
         pd.concat(late).sort_values("csvRowNumber", kind="stable"),
     )
     # start_time < end_time itself is the generic start_and_end_range check (rules/fields.py).
+    # Rows with both times only; at most one notice per (group, service), as gtfs-guru reports.
+    both = start.notna() & end.notna()
     frame = pd.DataFrame(
         {
-            "timeframeGroupId": col(table, "timeframe_group_id").fillna(""),
-            "serviceId": col(table, "service_id").fillna(""),
-            "csv_row": table["csv_row"],
-            "start": start.fillna(0).astype("int64"),
-            "end": end.fillna(0).astype("int64"),
+            "timeframeGroupId": col(table, "timeframe_group_id").fillna("")[both],
+            "serviceId": col(table, "service_id").fillna("")[both],
+            "csv_row": table["csv_row"][both],
+            "start": start[both].astype("int64"),
+            "end": end[both].astype("int64"),
         }
     )
-    notices.add_frame(
-        "timeframe_overlap",
-        overlapping_pairs(frame, ["timeframeGroupId", "serviceId"], ["start", "end"]),
-    )
+    pairs = overlapping_pairs(frame, ["timeframeGroupId", "serviceId"], ["start", "end"])
+    notices.add_frame("timeframe_overlap", pairs.drop_duplicates(["timeframeGroupId", "serviceId"]))
 
 
 @rule(

@@ -33,20 +33,6 @@ def _column(table: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(pd.NA, index=table.index, dtype="str")
 
 
-def language_tag(tag: str) -> str:
-    """Locale.forLanguageTag(tag).toLanguageTag() for ordinary tags (language-Script-REGION)."""
-    parts = tag.replace("_", "-").split("-")
-    out = [parts[0].lower()]
-    for part in parts[1:]:
-        if len(part) == 4 and part.isalpha():
-            out.append(part.title())
-        elif (len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit()):
-            out.append(part.upper())
-        else:
-            out.append(part.lower())
-    return "-".join(out)
-
-
 @rule(
     files=[FEED_INFO],
     notices={
@@ -122,20 +108,16 @@ def check_feed_info_rows(feed: Feed, notices: Notices) -> None:
     },
 )
 def check_feed_lang(feed: Feed, notices: Notices) -> None:
-    """Every agency_lang must equal feed_lang (first feed_info row), compared as locales."""
+    """Every agency_lang must equal feed_lang (first feed_info row), ignoring case."""
     info = feed.table(FEED_INFO)
-    if info.empty or "feed_lang" not in info or pd.isna(info["feed_lang"].iloc[0]):
+    if info.empty or pd.isna(info["feed_lang"].iloc[0]):
         return
-    feed_lang = language_tag(str(info["feed_lang"].iloc[0]))
-    if feed_lang == "mul":
+    feed_lang = str(info["feed_lang"].iloc[0])
+    if feed_lang.lower() == "mul":
         return
     agency = feed.table("agency.txt")
-    if agency.empty or "agency_lang" not in agency:
-        return
-    langs = agency["agency_lang"]
-    present = langs.notna() & langs.astype("str").ne("").fillna(False)
-    tags = langs[present].astype("str").map(language_tag)
-    hit = agency[present][tags.ne(feed_lang).to_numpy()]
+    langs = _column(agency, "agency_lang")
+    hit = agency[langs.notna() & langs.str.lower().ne(feed_lang.lower()).fillna(False)]
     notices.add_frame(
         "feed_info_lang_and_agency_lang_mismatch",
         pd.DataFrame(
@@ -143,7 +125,7 @@ def check_feed_lang(feed: Feed, notices: Notices) -> None:
                 "csvRowNumber": hit["csv_row"],
                 "agencyId": _column(hit, "agency_id").fillna(""),
                 "agencyName": _column(hit, "agency_name").fillna(""),
-                "agencyLang": tags[tags.ne(feed_lang)],
+                "agencyLang": hit["agency_lang"],
                 "feedLang": feed_lang,
             }
         ),

@@ -61,6 +61,7 @@ URL_RE = (
     r"|localhost|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:]+\])"
     r"(?::\d{1,5})?(?:/[-\w:@&?=+,.!/~*'%$;()]*)?(?:\?\S*)?(?:#.*)?$"
 )
+URL_DOUBLE_SLASH_IN_PATH = r"^[A-Za-z][A-Za-z0-9+.-]*://[^?#]*?//"
 EMAIL_RE = (
     r"^[^\s()<>@,;:\\\"\[\]]+(?:\.[^\s()<>@,;:\\\"\[\].]+)*@"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$"
@@ -195,7 +196,9 @@ def _syntax_mask(f: spec.FieldSpec, values: pd.Series, country: str | None) -> p
     if t == "color":
         return fieldtypes.valid_color(values)
     if t == "url":
-        return values.str.match(URL_RE).fillna(False).astype(bool)
+        ok = values.str.match(URL_RE).fillna(False).astype(bool)
+        # Apache UrlValidator (canonical) refuses "//" inside the path, not in query or fragment
+        return ok & ~values.str.contains(URL_DOUBLE_SLASH_IN_PATH).fillna(False).astype(bool)
     if t == "email":
         return values.str.match(EMAIL_RE).fillna(False).astype(bool)
     if t == "phone":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
@@ -27,17 +28,11 @@ CONTINUOUS = (0, 2, 3)  # allowed, must phone, on request to driver (1 = not all
 def _hhmmss(seconds: pd.Series) -> pd.Series:
     """GTFS time text (None when absent) for sample fields."""
     s = seconds.astype("Float64")
-    out = pd.Series(None, index=s.index, dtype=object)
-    ok = s.notna()
-    v = s[ok].astype("int64")
-    out[ok] = (
-        (v // 3600).map("{:02d}".format)
-        + ":"
-        + (v // 60 % 60).map("{:02d}".format)
-        + ":"
-        + (v % 60).map("{:02d}".format)
-    )
-    return out
+    text = [
+        None if pd.isna(v) else f"{int(v) // 3600:02d}:{int(v) // 60 % 60:02d}:{int(v) % 60:02d}"
+        for v in s
+    ]  # only rows that become notices reach here
+    return pd.Series(text, index=s.index, dtype=object)
 
 
 def _windows(feed: Feed) -> tuple[pd.Series, pd.Series]:
@@ -79,8 +74,12 @@ def check_pickup_drop_off_window(feed: Feed, notices: Notices) -> None:
     any_w = has_s | has_e
     if not any_w.any():
         return
-    arr = typed_or_na(feed, ST, "arrival_time")
-    dep = typed_or_na(feed, ST, "departure_time")
+    # Every code here needs a window: keep only those (GTFS-Flex) rows from now on.
+    st = st[any_w.to_numpy()]
+    start, end, has_s, has_e = start[any_w], end[any_w], has_s[any_w], has_e[any_w]
+    any_w = any_w[any_w]
+    arr = typed_or_na(feed, ST, "arrival_time")[any_w.index]
+    dep = typed_or_na(feed, ST, "departure_time")[any_w.index]
     row = st["csv_row"]
     times = {
         "arrivalTime": _hhmmss(arr),
@@ -120,8 +119,8 @@ def check_pickup_drop_off_window(feed: Feed, notices: Notices) -> None:
         "startPickupDropOffWindow": times["startPickupDropOffWindow"].fillna("00:00:00"),
         "endPickupDropOffWindow": times["endPickupDropOffWindow"].fillna("00:00:00"),
     }
-    pickup = typed_or_na(feed, ST, "pickup_type").fillna(REGULAR)
-    drop = typed_or_na(feed, ST, "drop_off_type").fillna(REGULAR)
+    pickup = typed_or_na(feed, ST, "pickup_type")[any_w.index].fillna(REGULAR)
+    drop = typed_or_na(feed, ST, "drop_off_type")[any_w.index].fillna(REGULAR)
     bad_p = any_w & pickup.isin([REGULAR, ON_REQUEST_TO_DRIVER]).fillna(False)
     notices.add_frame(
         "forbidden_pickup_type",
@@ -310,3 +309,99 @@ def check_stop_times_record(feed: Feed, notices: Notices) -> None:
             }
         ),
     )
+
+
+@rule(
+    files=[ST, "locations.geojson"],
+    notices={
+        "overlapping_zone_and_pickup_drop_off_window": (
+            Severity.ERROR,
+            "Two stop times of a trip have overlapping zones and overlapping pickup windows.",
+        ),
+    },
+)
+def check_overlapping_zones(feed: Feed, notices: Notices) -> None:
+    """One vehicle cannot be asked to serve two overlapping zones at the same time."""
+    st = feed.table(ST)
+    if st.empty or not feed.has("locations.geojson") or not has_column(feed, ST, "location_id"):
+        return
+    start, end = _windows(feed)
+    loc = _col(st, "location_id")
+    use = (start.notna() & end.notna() & loc.notna()).to_numpy()
+    if use.sum() < 2:
+        return
+    zones = _polygons(feed)
+    if not zones:
+        return
+    pickup = typed_or_na(feed, ST, "pickup_type").fillna(REGULAR)
+    drop = typed_or_na(feed, ST, "drop_off_type").fillna(REGULAR)
+    rows = pd.DataFrame(
+        {
+            "trip": _col(st, "trip_id")[use],
+            "seq": typed_or_na(feed, ST, "stop_sequence")[use],
+            "loc": loc[use],
+            "s": start[use],
+            "e": end[use],
+            "p": pickup[use],
+            "d": drop[use],
+            "row": st["csv_row"][use],
+        }
+    ).sort_values(["trip", "seq", "row"], kind="stable")
+    rows["i"] = np.arange(len(rows))
+    # Pairs of flex rows within a trip (flex rows only: a small part of any feed).
+    pairs = rows.merge(rows, on="trip", suffixes=("1", "2"))
+    pairs = pairs[pairs["i1"] < pairs["i2"]]
+    known = pairs[["p1", "p2", "d1", "d2"]].isin([0, 1, 2, 3]).all(axis=1)
+    same_kind = (pairs["p1"] == pairs["p2"]) | (pairs["d1"] == pairs["d2"])
+    overlap_t = ~((pairs["s1"] > pairs["e2"]) | (pairs["e1"] < pairs["s2"]))
+    overlap_t &= ~((pairs["e1"] == pairs["s2"]) | (pairs["s1"] == pairs["e2"]))
+    pairs = pairs[known & same_kind & (pairs["loc1"] != pairs["loc2"]) & overlap_t]
+    if pairs.empty:
+        return
+    keep = [
+        zones.get(a) is not None and zones.get(b) is not None and zones[a].overlaps(zones[b])
+        for a, b in zip(pairs["loc1"], pairs["loc2"], strict=True)
+    ]  # per candidate pair of flex rows
+    pairs = pairs[np.array(keep, dtype=bool)]
+    notices.add_frame(
+        "overlapping_zone_and_pickup_drop_off_window",
+        pd.DataFrame(
+            {
+                "tripId": pairs["trip"],
+                "stopSequence1": pairs["seq1"],
+                "locationId1": pairs["loc1"],
+                "startPickupDropOffWindow1": _hhmmss(pairs["s1"]),
+                "endPickupDropOffWindow1": _hhmmss(pairs["e1"]),
+                "stopSequence2": pairs["seq2"],
+                "locationId2": pairs["loc2"],
+                "startPickupDropOffWindow2": _hhmmss(pairs["s2"]),
+                "endPickupDropOffWindow2": _hhmmss(pairs["e2"]),
+            }
+        ),
+    )
+
+
+def _polygons(feed: Feed) -> dict[str, object]:
+    """Polygon features of locations.geojson by id (first wins); other geometry types are
+    ignored, as the canonical loader leaves them without geometry."""
+    import json
+
+    from shapely.geometry import Polygon
+
+    try:
+        data = json.loads(feed.archive.read_bytes("locations.geojson"))
+    except (AttributeError, KeyError, OSError, ValueError):
+        return {}
+    zones: dict[str, object] = {}
+    features = data.get("features") if isinstance(data, dict) else None
+    for feature in features if isinstance(features, list) else []:
+        try:
+            geom = feature.get("geometry") or {}
+            if geom.get("type") != "Polygon":
+                continue
+            rings = geom.get("coordinates") or []
+            poly = Polygon(rings[0], rings[1:])
+            zones.setdefault(str(feature.get("id") or ""), poly)
+        except (AttributeError, TypeError, ValueError, IndexError):
+            continue  # a malformed feature is the GeoJSON rules' to report
+    return zones

@@ -159,6 +159,7 @@ def check_trip_shape_distance(feed: Feed, notices: Notices) -> None:
         return  # the canonical validator skips checks on a table it could not parse
     from gtfs_builder.validate.rules.stop_times import (
         lookup,
+        pick,
         stop_coordinates,
         trip_bounds,
         trip_code_of,
@@ -210,7 +211,6 @@ def check_trip_shape_distance(feed: Feed, notices: Notices) -> None:
     first_has = np.minimum.reduceat(np.where(has, np.arange(len(has)), len(has)), lo)
     any_d = first_has < hi
     st_rows = st["csv_row"].to_numpy()[st_order]
-    stop_ids = _col(st, "stop_id").to_numpy(dtype=object)[st_order]
 
     code = trip_code_of(feed, _col(trips, "trip_id"))
     tr = pd.DataFrame({"shape": _col(trips, "shape_id"), "row": trips["csv_row"], "code": code})
@@ -220,7 +220,7 @@ def check_trip_shape_distance(feed: Feed, notices: Notices) -> None:
     tr["max_d"] = max_d[c]
     tr["any_d"] = any_d[c]
     tr["first_row"] = np.where(any_d[c], st_rows[np.minimum(first_has[c], len(has) - 1)], -1)
-    tr["last"] = stop_ids[hi[c] - 1]
+    tr["last"] = pick(st, "stop_id", st_order[hi[c] - 1])
     per_shape = per_shape.rename(columns={"max_d": "max_d_shape"})
     tr = tr.join(per_shape, on="shape", how="inner")
     if tr.empty:

@@ -110,6 +110,12 @@ def trip_bounds(tcode: np.ndarray, ntrips: int) -> tuple[np.ndarray, np.ndarray]
     return np.searchsorted(tcode, codes, side="left"), np.searchsorted(tcode, codes, side="right")
 
 
+def pick(df: pd.DataFrame, col: str, rows: np.ndarray) -> np.ndarray:
+    """Values of ``df[col]`` at positions ``rows`` as objects (None for <NA>), converting only
+    those rows: turning a 20 M-row id column into Python objects costs seconds."""
+    return _col(df, col).take(np.asarray(rows)).to_numpy(dtype=object, na_value=None)
+
+
 def _starts(tcode: np.ndarray) -> np.ndarray:
     """Boolean per sorted row: first row of its trip."""
     first = np.ones(len(tcode), dtype=bool)
@@ -231,7 +237,6 @@ def check_stop_time_times(feed: Feed, notices: Notices) -> None:
     dep = _np(typed_or_na(feed, "stop_times.txt", "departure_time"), order)
     seq = _np(typed_or_na(feed, "stop_times.txt", "stop_sequence"), order)
     row = st["csv_row"].to_numpy()[order]
-    trip = _col(st, "trip_id").to_numpy(dtype=object)[order]
     has_a, has_d = ~np.isnan(arr), ~np.isnan(dep)
 
     only = has_a != has_d
@@ -240,7 +245,7 @@ def check_stop_time_times(feed: Feed, notices: Notices) -> None:
         pd.DataFrame(
             {
                 "csvRowNumber": row[only],
-                "tripId": trip[only],
+                "tripId": pick(st, "trip_id", order[only]),
                 "stopSequence": seq[only].astype(np.int64),
                 "specifiedField": np.where(has_a[only], "arrival_time", "departure_time"),
             }
@@ -269,7 +274,7 @@ def check_stop_time_times(feed: Feed, notices: Notices) -> None:
             {
                 "csvRowNumber": row[sel],
                 "prevCsvRowNumber": row[psel],
-                "tripId": trip[sel],
+                "tripId": pick(st, "trip_id", order[sel]),
                 "departureTime": _hhmmss(dep[psel]),
                 "arrivalTime": _hhmmss(arr[sel]),
             }
@@ -293,7 +298,7 @@ def check_stop_time_times(feed: Feed, notices: Notices) -> None:
                     {
                         "csvRowNumber": row[miss],
                         "stopSequence": seq[miss].astype(np.int64),
-                        "tripId": trip[miss],
+                        "tripId": pick(st, "trip_id", order[miss]),
                         "specifiedField": field,
                     }
                 )
@@ -377,7 +382,6 @@ def check_stop_time_distance(feed: Feed, notices: Notices) -> None:
         sdt = _np(sdt_s, order)
         seq = _np(typed_or_na(feed, "stop_times.txt", "stop_sequence"), order)
         row = st["csv_row"].to_numpy()[order]
-        trip = _col(st, "trip_id").to_numpy(dtype=object)[order]
         same = np.zeros(len(order), dtype=bool)
         same[1:] = tcode[1:] == tcode[:-1]
         bad = np.zeros(len(order), dtype=bool)
@@ -389,14 +393,14 @@ def check_stop_time_distance(feed: Feed, notices: Notices) -> None:
             "decreasing_or_equal_stop_time_distance",
             pd.DataFrame(
                 {
-                    "tripId": trip[cur],
+                    "tripId": pick(st, "trip_id", order[cur]),
                     "csvRowNumber": row[cur],
                     "shapeDistTraveled": sdt[cur],
                     "stopSequence": seq[cur].astype(np.int64),
                     "prevCsvRowNumber": row[prv],
                     "prevShapeDistTraveled": sdt[prv],
                     "prevStopSequence": seq[prv].astype(np.int64),
-                    "stopId": _col(st, "stop_id").to_numpy(dtype=object)[order][cur],
+                    "stopId": pick(st, "stop_id", order[cur]),
                 }
             ),
         )
@@ -483,16 +487,23 @@ def check_travel_speed(feed: Feed, notices: Notices) -> None:
     coords = stop_coordinates(feed)
     stop_pos = lookup(_col(st, "stop_id"), _col(stops, "stop_id"))[order]
     known_stop = stop_pos >= 0
-    sp0 = np.maximum(stop_pos, 0)
-    lat = np.where(known_stop, coords["lat"].to_numpy()[sp0], np.nan)
-    lon = np.where(known_stop, coords["lon"].to_numpy()[sp0], np.nan)
     arr = _np(typed_or_na(feed, "stop_times.txt", "arrival_time"), order)
     dep = _np(typed_or_na(feed, "stop_times.txt", "departure_time"), order)
     same = np.zeros(n, dtype=bool)
     same[1:] = tcode[1:] == tcode[:-1]
-    dist_km = np.zeros(n)  # distance from the previous stop of the trip
-    dist_km[1:] = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]) / 1000.0
-    dist_km[~same] = 0.0
+    # Distance from the previous stop of the trip, computed once per distinct pair of stops.
+    dist_km = np.zeros(n)
+    nxt = np.flatnonzero(same)
+    if len(nxt):
+        width = np.int64(len(stops) + 1)
+        pair = (stop_pos[nxt - 1] + 1) * width + (stop_pos[nxt] + 1)
+        uniq, inverse = np.unique(pair, return_inverse=True)
+        a, b = uniq // width - 1, uniq % width - 1
+        ulat, ulon = coords["lat"].to_numpy(), coords["lon"].to_numpy()
+        ok = (a >= 0) & (b >= 0)
+        a0, b0 = np.maximum(a, 0), np.maximum(b, 0)
+        d = haversine_m(ulat[a0], ulon[a0], ulat[b0], ulon[b0]) / 1000.0
+        dist_km[nxt] = np.where(ok, d, np.nan)[inverse]
     # gtfs-guru reports nothing for a leg whose stop has no coordinates: count it as 0 km.
     dist_km[np.isnan(dist_km)] = 0.0
 
@@ -672,7 +683,7 @@ def check_stop_times_sorted(feed: Feed, notices: Notices) -> None:
     frame = pd.DataFrame(
         {
             "code": tcode[sel],
-            "tripId": _col(st, "trip_id").to_numpy(dtype=object)[order][sel],
+            "tripId": pick(st, "trip_id", order[sel]),
             "row": row[sel],
         }
     )
