@@ -40,7 +40,7 @@ KNOWN_GURU_DIFFERENCES = {
         "gtfs-guru 1.0.0 never emits forbidden_shape_dist_traveled; gtfs-validator (PyPI) reports 1"
     ),
     ("flex", "overlapping_zone_and_pickup_drop_off_window", "trigger", 0): (
-        "gtfs-guru 1.0.0 reports nothing for two overlapping Polygon zones with overlapping windows;"
+        "gtfs-guru 1.0.0 reports nothing for overlapping Polygon zones with overlapping windows;"
         " gtfs-validator (PyPI) reports 1"
     ),
 }

@@ -593,6 +593,8 @@ def check_stops_match_shape(feed: Feed, notices: Notices) -> None:
                 ids,
                 st_rows[rows],
                 names[stop_pos[rows]],
+                c_lat[stop_pos[rows]],
+                c_lon[stop_pos[rows]],
             )
             ix = [where[int(k)] for k in stop_pos[rows] * 2 + large]
             _match_trip(
@@ -623,7 +625,10 @@ class _Ctx:
         stop_ids: np.ndarray,
         rows: np.ndarray,
         names: np.ndarray,
+        lat: np.ndarray,
+        lon: np.ndarray,
     ) -> None:
+        self.lat, self.lon = lat, lon
         self.out, self.reported = out, reported
         self.shape_id, self.trip_id, self.trip_row = shape_id, trip_id, trip_row
         self.stop_ids, self.rows, self.names = stop_ids, rows, names
@@ -638,12 +643,20 @@ class _Ctx:
             "stopName": self.names[pos] if isinstance(self.names[pos], str) else "",
         }
 
-    def too_far(self, pos: int, loc: np.ndarray, dist: float, user: bool) -> None:
+    def too_far(self, pos: int, loc: np.ndarray, dist: float, index: int, user: bool) -> None:
         if self.stop_ids[pos] in self.reported:
             return
         self.reported.add(self.stop_ids[pos])
         code = "stop_too_far_from_shape_using_user_distance" if user else "stop_too_far_from_shape"
-        self.out[code].append({**self.base(pos), "match": _latlng(loc), "geoDistanceToShape": dist})
+        self.out[code].append(
+            {
+                **self.base(pos),
+                "stopLocation": [float(self.lat[pos]), float(self.lon[pos])],
+                "match": _latlng(loc),
+                "geoDistanceToShape": dist,
+                "matchIndex": index,
+            }
+        )
 
     def too_many(self, pos: int, loc: np.ndarray, count: int) -> None:
         self.out["stop_has_too_many_matches_for_shape"].append(
@@ -684,9 +697,9 @@ def _match_trip(
     for k in range(len(pos)):
         if not cands[k]:
             ok = False
-            _, loc, dist = best[k]
+            j, loc, dist = best[k]
             if dist > max_d[k]:
-                problems.append(("far", (pos[k], loc, dist)))
+                problems.append(("far", (pos[k], loc, dist, j)))
         elif len(cands[k]) > TOO_MANY_MATCHES:
             m = min(cands[k], key=lambda c: c[2])
             problems.append(("many", (pos[k], m[3], len(cands[k]))))
@@ -703,9 +716,9 @@ def _match_trip(
     for k in range(len(pos)):
         if not user[k] > 0.0:
             if not cands[k]:
-                _, loc, dist = best[k]
+                j, loc, dist = best[k]
                 if dist > max_d[k]:
-                    problems.append(("far", (pos[k], loc, dist)))
+                    problems.append(("far", (pos[k], loc, dist, j)))
                 aborted = True
                 break
             if len(cands[k]) > TOO_MANY_MATCHES:
@@ -720,9 +733,9 @@ def _match_trip(
         assignment = _dp_problems(potential, pos, problems)
         if assignment is not None:
             for k, i in enumerate(assignment):
-                _, _, dist, loc = potential[k][i]
+                j, _, dist, loc = potential[k][i]
                 if dist > MAX_DISTANCE_TO_SHAPE_M:
-                    problems.append(("far", (pos[k], loc, dist)))
+                    problems.append(("far", (pos[k], loc, dist, j)))
     _report(ctx, problems, user_mode=True)
 
 
@@ -742,8 +755,8 @@ def _dp_problems(
 def _report(ctx: _Ctx, problems: list[tuple[str, tuple[object, ...]]], user_mode: bool) -> None:
     for kind, args in problems:
         if kind == "far":
-            p, loc, dist = args
-            ctx.too_far(int(p), loc, float(dist), user_mode)  # type: ignore[arg-type]
+            p, loc, dist, j = args
+            ctx.too_far(int(p), loc, float(dist), int(j), user_mode)  # type: ignore[arg-type]
         elif kind == "many":
             p, loc, count = args
             ctx.too_many(int(p), loc, int(count))  # type: ignore[arg-type]
