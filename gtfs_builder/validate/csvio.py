@@ -358,8 +358,15 @@ def _fast_read(name: str, data: bytes, cap: int | None) -> RawTable | None:
     return RawTable(name, header, frame)
 
 
+_EDGE_SPACE_RE = r"^[\x00-\x20]|[\x00-\x20]$"
+
+
 def _has_edge_space(values: pd.Series) -> bool:
-    return bool((values.str.strip(_JAVA_TRIM) != values).any())
+    """Any value starting or ending with a char <= U+0020 (one RE2 pass, no stripped copy)."""
+    if len(values) == 0:
+        return False
+    arr = pa.array(values, from_pandas=True)
+    return bool(pc.any(pc.match_substring_regex(arr, _EDGE_SPACE_RE)).as_py())
 
 
 def _cell_quoting(record: str) -> list[bool]:

@@ -232,16 +232,26 @@ INVALID_CODE = {
 
 
 def check_table(
-    feed: Feed, filename: str, frame: pd.DataFrame, header: list[str]
+    feed: Feed,
+    filename: str,
+    frame: pd.DataFrame,
+    header: list[str],
+    parsed: dict[str, pd.Series] | None = None,
 ) -> tuple[pd.DataFrame, bool]:
     """Check every declared column; return the kept rows (trimmed, <NA> when empty) and
-    whether any row was dropped for a field-level ERROR."""
+    whether any row was dropped for a field-level ERROR.
+
+    ``parsed`` (when given) receives the typed column of every numeric, date and time field,
+    aligned to the kept rows: the syntax check parses them anyway, and ``Feed.typed`` reuses
+    them instead of parsing the strings again.
+    """
     notices = feed.notices
     fspec = spec.FILES[filename]
     n = len(frame)
     if n == 0:
         return frame, False
     bad = np.zeros(n, dtype=bool)
+    typed_cols: dict[str, pd.Series] = {}
     later: list[tuple[str, pd.DataFrame, np.ndarray]] = []  # emitted for clean rows only
     for name, f in fspec.fields.items():
         if name not in frame.columns:
@@ -262,39 +272,55 @@ def check_table(
             elif f.presence == "recommended":
                 notices.add_frame("missing_recommended_field", _cells(filename, frame, m, name))
         if empty.all():
-            frame[name] = raw.where(~pd.Series(empty, index=frame.index))
+            frame[name] = fieldtypes.all_na(frame.index)
             continue
         filled = pd.Series(~empty, index=frame.index)
-        vals = raw[filled]
-        bad_char = vals.str.contains("\ufffd", regex=False)
-        if bad_char.any():
-            m = bad_char.reindex(frame.index, fill_value=False)
-            notices.add_frame("invalid_character", _cells(filename, frame, m, name, raw))
-            bad |= m.to_numpy()
-        newline = vals.str.contains(r"[\r\n]", regex=True)
-        if newline.any():
-            m = newline.reindex(frame.index, fill_value=False)
-            notices.add_frame("new_line_in_value", _cells(filename, frame, m, name, raw))
-            bad |= m.to_numpy()
-        trimmed = vals.str.strip(_TRIM)
-        spaced = trimmed.str.len() < vals.str.len()
-        if spaced.any():
-            m = spaced.reindex(frame.index, fill_value=False)
-            notices.add_frame(
-                "leading_or_trailing_whitespaces", _cells(filename, frame, m, name, raw)
-            )
-            vals = trimmed
-        if f.type == "id":
-            odd = vals.str.contains(r"[^\x20-\x7e]", regex=True)
-            if odd.any():
-                m = odd.reindex(frame.index, fill_value=False)
-                full = raw.copy()
-                full[filled] = vals
+        vals = raw[filled] if empty.any() else raw  # no copy of a full column
+        # One RE2 pass finds the values with a char outside printable ASCII (space included):
+        # only those can hold U+FFFD, a newline, edge whitespace or a non-printable id char.
+        susp = fieldtypes.any_char_outside(vals, r"[^\x21-\x7e]")
+        if susp.any():
+            sub = vals if susp.all() else vals[susp]
+            bad_char = sub.str.contains("\ufffd", regex=False)
+            if bad_char.any():
+                m = bad_char.reindex(frame.index, fill_value=False)
+                notices.add_frame("invalid_character", _cells(filename, frame, m, name, raw))
+                bad |= m.to_numpy()
+            newline = sub.str.contains(r"[\r\n]", regex=True)
+            if newline.any():
+                m = newline.reindex(frame.index, fill_value=False)
+                notices.add_frame("new_line_in_value", _cells(filename, frame, m, name, raw))
+                bad |= m.to_numpy()
+            trimmed = sub.str.strip(_TRIM)
+            spaced = trimmed.str.len() < sub.str.len()
+            if spaced.any():
+                m = spaced.reindex(frame.index, fill_value=False)
                 notices.add_frame(
-                    "non_ascii_or_non_printable_char",
-                    _cells(filename, frame, m, name, full, key="columnName"),
+                    "leading_or_trailing_whitespaces", _cells(filename, frame, m, name, raw)
                 )
-        ok = _syntax_mask(f, vals, feed.country_code)
+                if sub is vals:
+                    vals = trimmed
+                else:
+                    vals = vals.copy()
+                    vals.loc[trimmed.index[spaced.to_numpy(dtype=bool)]] = trimmed[spaced]
+            if f.type == "id":
+                odd = trimmed.str.contains(r"[^\x20-\x7e]", regex=True)
+                if odd.any():
+                    m = odd.reindex(frame.index, fill_value=False)
+                    full = raw.copy()
+                    full[filled] = vals
+                    notices.add_frame(
+                        "non_ascii_or_non_printable_char",
+                        _cells(filename, frame, m, name, full, key="columnName"),
+                    )
+        else:
+            spaced = pd.Series(False, index=vals.index[:0])
+        typed = None
+        if f.type in fieldtypes.PARSED_TYPES:
+            typed, ok = fieldtypes.parse_checked(vals, f.type)
+            typed_cols[name] = typed if not empty.any() else typed.reindex(frame.index)
+        else:
+            ok = _syntax_mask(f, vals, feed.country_code)
         if ok is not None and not ok.all():
             m = (~ok).reindex(frame.index, fill_value=False)
             full = raw.copy()
@@ -302,7 +328,7 @@ def check_table(
             notices.add_frame(INVALID_CODE[f.type], _cells(filename, frame, m, name, full))
             bad |= m.to_numpy()
         if f.type == "enum" and f.enum:
-            ints = fieldtypes.parse_integer(vals)
+            ints = typed if typed is not None else fieldtypes.parse_integer(vals)
             unexpected = ints.notna() & ~ints.isin(list(f.enum))
             if unexpected.any():
                 m = unexpected.reindex(frame.index, fill_value=False).astype(bool)
@@ -324,7 +350,7 @@ def check_table(
                         m.to_numpy(),
                     )
                 )
-        later += _range_notices(filename, frame, f, vals)
+        later += _range_notices(filename, frame, f, vals, typed)
         if spaced.any() or empty.any():
             new = raw.copy()
             new[filled] = vals
@@ -332,22 +358,36 @@ def check_table(
     for code, cells, mask in later:
         keep = ~bad[mask] if len(cells) else np.zeros(0, dtype=bool)
         notices.add_frame(code, cells[keep].reset_index(drop=True))
-    _end_ranges(filename, frame, fspec, bad, notices)
+    _end_ranges(filename, frame, fspec, bad, notices, typed_cols)
     if bad.any():
-        return frame.loc[~bad], True
+        keep = ~bad
+        if parsed is not None:
+            parsed.update({k: v[keep] for k, v in typed_cols.items()})
+        return frame.loc[keep], True
+    if parsed is not None:
+        parsed.update(typed_cols)
     return frame, False
 
 
 def _range_notices(
-    filename: str, frame: pd.DataFrame, f: spec.FieldSpec, vals: pd.Series
+    filename: str,
+    frame: pd.DataFrame,
+    f: spec.FieldSpec,
+    vals: pd.Series,
+    typed: pd.Series | None = None,
 ) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
+    """number_out_of_range for one column; ``typed`` is ``vals`` already parsed, if at hand."""
     if f.type in ("latitude", "longitude"):
-        num = fieldtypes.parse_float(vals)
+        num = typed if typed is not None else fieldtypes.parse_float(vals)
         limit = 90 if f.type == "latitude" else 180
         out = num.notna() & ((num < -limit) | (num > limit))
         label = f"{f.type} within [-{limit}, {limit}]"
     elif f.bounds and f.type in ("integer", "float", "currency_amount"):
-        num = (fieldtypes.parse_integer if f.type == "integer" else fieldtypes.parse_float)(vals)
+        if typed is not None:
+            num = typed
+        else:
+            parser = fieldtypes.parse_integer if f.type == "integer" else fieldtypes.parse_float
+            num = parser(vals)
         if f.bounds == "non_negative":
             out = num < 0
         elif f.bounds == "positive":
@@ -376,7 +416,12 @@ def _range_notices(
 
 
 def _end_ranges(
-    filename: str, frame: pd.DataFrame, fspec: spec.FileSpec, bad: np.ndarray, notices: Notices
+    filename: str,
+    frame: pd.DataFrame,
+    fspec: spec.FileSpec,
+    bad: np.ndarray,
+    notices: Notices,
+    typed_cols: dict[str, pd.Series] | None = None,
 ) -> None:
     """start_and_end_range_*: a start field after (or equal to, when strict) its end field.
 
@@ -388,8 +433,13 @@ def _end_ranges(
     for f in fspec.fields.values():
         if not f.end or f.name not in frame or f.end not in frame:
             continue
-        start = fieldtypes.parse(frame[f.name], f.type)
-        end = fieldtypes.parse(frame[f.end], fspec.fields[f.end].type)
+        cache = typed_cols or {}
+        start = cache.get(f.name)
+        if start is None:
+            start = fieldtypes.parse(frame[f.name], f.type)
+        end = cache.get(f.end)
+        if end is None:
+            end = fieldtypes.parse(frame[f.end], fspec.fields[f.end].type)
         both = (start.notna() & end.notna()).to_numpy() & ~bad
         order = both & (start > end).fillna(False).to_numpy(dtype=bool)
         equal = both & (start == end).fillna(False).to_numpy(dtype=bool) & f.end_strict

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
-from gtfs_builder.validate.rules.stop_times import has_column, tables_ok
+from gtfs_builder.validate.rules.stop_times import has_column, lookup, tables_ok
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
@@ -235,22 +235,31 @@ def check_stop_access(feed: Feed, notices: Notices) -> None:
 )
 def check_stop_usage(feed: Feed, notices: Notices) -> None:
     """Only stops have stop times, and every stop has some."""
-    if not tables_ok(feed, "stops.txt", "stop_times.txt"):
+    if not tables_ok(feed, "stops.txt", "stop_times.txt", "location_group_stops.txt"):
         return  # the canonical validator skips checks on a table it could not parse
     stops = feed.table("stops.txt")
     if stops.empty:
         return
     st = feed.table("stop_times.txt")
-    if "stop_id" in st.columns and not st.empty:
-        first_row = (
-            pd.DataFrame({"s": st["stop_id"], "r": st["csv_row"]}).dropna().groupby("s")["r"].min()
-        )
-    else:
-        first_row = pd.Series(dtype="int64")
+    # First stop_times row per stop (rows are in file order): an Arrow hash lookup, no groupby.
+    pos = lookup(_col(st, "stop_id"), _col(stops, "stop_id"))
+    ok = np.flatnonzero(pos >= 0)
+    uniq, first = np.unique(pos[ok], return_index=True)
+    ref = np.full(len(stops), np.nan)
+    ref[uniq] = st["csv_row"].to_numpy()[ok[first]]
+    ref_row = pd.Series(ref, index=stops.index).astype("Int64")
+    # A stop time naming a location group serves every stop of the group.
+    in_group = np.zeros(len(stops), dtype=bool)
+    if feed.has("location_group_stops.txt") and has_column(
+        feed, "stop_times.txt", "location_group_id"
+    ):
+        lgs = feed.table("location_group_stops.txt")
+        served = _col(st, "location_group_id").dropna().unique()
+        members = _col(lgs, "stop_id")[_col(lgs, "location_group_id").isin(served)]
+        in_group = _col(stops, "stop_id").isin(members.dropna().unique()).to_numpy()
     lt = location_type(feed)
-    ref_row = _col(stops, "stop_id").map(first_row)
     used = ref_row.notna()
-    notices.add_frame("stop_without_stop_time", _frame(stops, (lt == STOP) & ~used))
+    notices.add_frame("stop_without_stop_time", _frame(stops, (lt == STOP) & ~used & ~in_group))
     notices.add_frame(
         "location_with_unexpected_stop_time",
         _frame(stops, (lt != STOP) & used, stopTimeCsvRowNumber=ref_row),

@@ -13,6 +13,7 @@ from gtfs_builder.validate.rules.stop_times import (
     _col,
     has_column,
     lookup,
+    pick,
     tables_ok,
     trip_bounds,
     trip_code_of,
@@ -324,8 +325,18 @@ def check_headsign(feed: Feed, notices: Notices) -> None:
         return
     # keep the first trips.txt row per trip code (first row wins, as the canonical index)
     _, first_row = np.unique(code, return_index=True)
+    first_row = np.sort(first_row)  # back to trips.txt order
     tpos, code = tpos[first_row], code[first_row]
     lo, hi = trip_bounds(tcode, int(tcode.max()) + 1)
+    # Canonical quirk, kept for parity: the first circular trip (first stop = last stop) ends the
+    # whole check, so it and every later trip (trips.txt order) go unreported.
+    first_stop = pick(st, "stop_id", order[lo[code]])
+    last_stop = pick(st, "stop_id", order[hi[code] - 1])
+    circular = np.flatnonzero(first_stop == last_stop)
+    if len(circular):
+        tpos, code = tpos[: circular[0]], code[: circular[0]]
+        if len(tpos) == 0:
+            return
     n_rows = hi[code] - lo[code]
     # rows of these trips except their last stop time
     cnt = np.maximum(n_rows - 1, 0)
