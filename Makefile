@@ -32,7 +32,7 @@ build: $(VENV)/.installed
 consumers: $(VENV)/.installed-test
 	bash tests/consumers/install.sh
 
-test: $(VENV)/.installed-test consumers
+test: $(VENV)/.installed-test consumers build
 	$(BIN)/ruff check gtfs_builder tests bench
 	$(BIN)/pytest -q
 
