@@ -473,6 +473,12 @@ class Checker:
     def err(self, path: Path_, message: str, key: bool = False) -> None:
         self.errors.append(self.doc.loc(path, key=key).error(message))
 
+    def check_ref(self, entry: dict, key: str, path: Path_, known: Any, kind: str) -> None:
+        """Report ``entry[key]`` when it names no known id of this kind."""
+        if key in entry and entry[key] not in known:
+            value = entry[key]
+            self.err((*path, key), f"unknown {kind} '{value}'{suggest(value, known)}")
+
     def loc(self, path: Path_) -> Loc:
         return LazyLoc(self.doc, tuple(path))  # type: ignore[return-value]
 
@@ -605,12 +611,10 @@ class Checker:
                 continue
             path = ("transfers", i)
             for key in ("from", "to"):
-                if key in t and t[key] not in stop_ids:
-                    self.err((*path, key), f"unknown stop '{t[key]}'{suggest(t[key], stop_ids)}")
+                self.check_ref(t, key, path, stop_ids, "stop")
             route_ids = {r.id for r in routes}
             for key in ("from_route", "to_route"):
-                if key in t and t[key] not in route_ids:
-                    self.err((*path, key), f"unknown route '{t[key]}'{suggest(t[key], route_ids)}")
+                self.check_ref(t, key, path, route_ids, "route")
             transfers.append(
                 Transfer(
                     str(t.get("from")),
@@ -931,11 +935,7 @@ class Checker:
             if not isinstance(t, dict):
                 continue
             tpath = (*path, "trips", k)
-            if "service" in t and t["service"] not in services:
-                self.err(
-                    (*tpath, "service"),
-                    f"unknown service '{t['service']}'{suggest(t['service'], services)}",
-                )
+            self.check_ref(t, "service", tpath, services, "service")
             given = [key for key in ("departure", "departures", "times") if key in t]
             if len(given) != 1:
                 self.err(
@@ -994,11 +994,7 @@ class Checker:
             if not isinstance(f, dict):
                 continue
             fpath = (*path, "frequencies", k)
-            if "service" in f and f["service"] not in services:
-                self.err(
-                    (*fpath, "service"),
-                    f"unknown service '{f['service']}'{suggest(f['service'], services)}",
-                )
+            self.check_ref(f, "service", fpath, services, "service")
             start = self.time(f.get("start"), (*fpath, "start")) if "start" in f else None
             end = self.time(f.get("end"), (*fpath, "end")) if "end" in f else None
             headway = f.get("headway_secs") or self.duration(f.get("headway"), (*fpath, "headway"))
