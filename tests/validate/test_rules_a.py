@@ -1,5 +1,5 @@
-"""Rule families A (agency, stops, routes, trips, stop_times, shapes, flex) against gtfs-guru,
-and the vectorised algorithms against literal ports of the canonical loops.
+"""Rule families A (agency, stops, routes, trips, stop_times, shapes, flex, geojson) against
+gtfs-guru, and the vectorised algorithms against literal ports of the canonical loops.
 
 - On every real feed in ../shared/feeds/, at two dates, our codes and counts for these families
   equal gtfs-guru's.
@@ -31,7 +31,7 @@ from tests.validate.oracle import (
     guru_counts,
 )
 
-FAMILIES = ("agency", "stops", "routes", "trips", "stop_times", "shapes", "flex")
+FAMILIES = ("agency", "stops", "routes", "trips", "stop_times", "shapes", "flex", "geojson")
 
 # (family, code, kind, index) -> why gtfs-guru 1.0.0 disagrees with the canonical validator there.
 KNOWN_GURU_DIFFERENCES = {
@@ -43,6 +43,48 @@ KNOWN_GURU_DIFFERENCES = {
         " gtfs-validator (PyPI) reports 1"
     ),
 }
+
+_GJ_AGREES = "; gtfs-validator (PyPI) agrees with the case"
+KNOWN_GURU_DIFFERENCES.update(
+    {
+        ("geojson", "malformed_json", "pass", 2): (
+            "gtfs-guru 1.0.0 reports malformed_json for a non-array `features`; the canonical"
+            " loader only logs" + _GJ_AGREES
+        ),
+        **{
+            ("geojson", "geo_json_duplicated_element", "trigger", i): (
+                "gtfs-guru 1.0.0 reports a duplicated key as malformed_json" + _GJ_AGREES
+            )
+            for i in (0, 1)
+        },
+        **{
+            ("geojson", "missing_required_element", "trigger", i): (
+                "gtfs-guru 1.0.0 never emits missing_required_element" + _GJ_AGREES
+            )
+            for i in range(4)
+        },
+        ("geojson", "unsupported_geometry_type", "trigger", 0): (
+            "gtfs-guru 1.0.0 reports nothing for a LineString with ring-shaped coordinates"
+            + _GJ_AGREES
+        ),
+        ("geojson", "invalid_geometry", "trigger", 1): (
+            "gtfs-guru 1.0.0 accepts an unclosed ring and a hole outside its shell" + _GJ_AGREES
+        ),
+        ("geojson", "duplicate_geo_json_key", "pass", 1): (
+            "gtfs-guru 1.0.0 indexes features of an unparsable locations.geojson" + _GJ_AGREES
+        ),
+        ("geojson", "duplicate_geography_id", "trigger", 1): (
+            "gtfs-guru 1.0.0 ignores location_groups.txt for duplicate_geography_id" + _GJ_AGREES
+        ),
+        ("geojson", "duplicate_geography_id", "pass", 1): (
+            "gtfs-guru 1.0.0 indexes features of an unparsable locations.geojson" + _GJ_AGREES
+        ),
+        ("geojson", "point_near_origin", "trigger", 0): (
+            "gtfs-guru 1.0.0 does not check locations.geojson positions near the origin"
+            + _GJ_AGREES
+        ),
+    }
+)
 
 
 @pytest.mark.parametrize("path", FEEDS, ids=[p.name for p in FEEDS])

@@ -382,26 +382,23 @@ def check_overlapping_zones(feed: Feed, notices: Notices) -> None:
 
 
 def _polygons(feed: Feed) -> dict[str, object]:
-    """Polygon features of locations.geojson by id (first wins); other geometry types are
-    ignored, as the canonical loader leaves them without geometry."""
-    import json
-
+    """Polygon zones of locations.geojson by id (first wins), as the canonical loader keeps them:
+    none when the file is unparsable, no geometry for other types (see rules/geojson.py)."""
     from shapely.geometry import Polygon
 
-    try:
-        data = json.loads(feed.archive.read_bytes("locations.geojson"))
-    except (AttributeError, KeyError, OSError, ValueError):
-        return {}
+    from gtfs_builder.validate.rules.geojson import load_locations
+
+    load = load_locations(feed)
     zones: dict[str, object] = {}
-    features = data.get("features") if isinstance(data, dict) else None
-    for feature in features if isinstance(features, list) else []:
+    for feature in load.features if load is not None else []:
+        if feature.id in zones:
+            continue
+        zones[feature.id] = None  # the container keys the first feature with an id
+        if feature.geometry_type != "Polygon":
+            continue
+        rings = [[(float(p[0]), float(p[1])) for p in ring] for ring in feature.coordinates]
         try:
-            geom = feature.get("geometry") or {}
-            if geom.get("type") != "Polygon":
-                continue
-            rings = geom.get("coordinates") or []
-            poly = Polygon(rings[0], rings[1:])
-            zones.setdefault(str(feature.get("id") or ""), poly)
-        except (AttributeError, TypeError, ValueError, IndexError):
-            continue  # a malformed feature is the GeoJSON rules' to report
-    return zones
+            zones[feature.id] = Polygon(rings[0], rings[1:]) if rings and rings[0] else None
+        except (TypeError, ValueError, IndexError):
+            zones[feature.id] = None
+    return {k: v for k, v in zones.items() if v is not None}
