@@ -586,3 +586,25 @@ def field_spec(filename: str, field: str) -> FieldSpec | None:
 
 def is_known_file(filename: str) -> bool:
     return filename in FILES or filename in OTHER_KNOWN_FILES
+
+
+# Enum value names as the canonical validator prints them in notice samples.
+LOCATION_TYPE_NAMES = {
+    0: "STOP",
+    1: "STATION",
+    2: "ENTRANCE",
+    3: "GENERIC_NODE",
+    4: "BOARDING_AREA",
+}
+ROUTE_TYPE_NAMES = {
+    0: "LIGHT_RAIL",
+    1: "SUBWAY",
+    2: "RAIL",
+    3: "BUS",
+    4: "FERRY",
+    5: "CABLE_TRAM",
+    6: "AERIAL_LIFT",
+    7: "FUNICULAR",
+    11: "TROLLEYBUS",
+    12: "MONORAIL",
+}

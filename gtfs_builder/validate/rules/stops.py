@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from gtfs_builder.spec import LOCATION_TYPE_NAMES
 from gtfs_builder.validate.notices import Notices, Severity, rule
 from gtfs_builder.validate.rules.stop_times import has_column, lookup, tables_ok
 
@@ -14,13 +15,6 @@ if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
 
 STOP, STATION, ENTRANCE, GENERIC_NODE, BOARDING_AREA = 0, 1, 2, 3, 4
-LOCATION_TYPE_NAMES = {
-    0: "STOP",
-    1: "STATION",
-    2: "ENTRANCE",
-    3: "GENERIC_NODE",
-    4: "BOARDING_AREA",
-}
 
 
 def _col(df: pd.DataFrame, name: str) -> pd.Series:

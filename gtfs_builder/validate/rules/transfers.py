@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from gtfs_builder.spec import LOCATION_TYPE_NAMES, ROUTE_TYPE_NAMES
 from gtfs_builder.validate.notices import Notices, Severity, rule
 
 if TYPE_CHECKING:
@@ -24,25 +25,7 @@ ABOVE_2KM_METERS = 2_000
 TOO_LARGE_METERS = 10_000
 EARTH_RADIUS_METERS = 6371010.0  # S2Earth
 MAX_PARENT_HOPS = 3  # StopUtil walks at most three levels (guards against parent cycles)
-LOCATION_TYPE_NAMES = {
-    0: "STOP",
-    1: "STATION",
-    2: "ENTRANCE",
-    3: "GENERIC_NODE",
-    4: "BOARDING_AREA",
-}
-ROUTE_TYPE_NAMES = {
-    0: "LIGHT_RAIL",
-    1: "SUBWAY",
-    2: "RAIL",
-    3: "BUS",
-    4: "FERRY",
-    5: "CABLE_TRAM",
-    6: "AERIAL_LIFT",
-    7: "FUNICULAR",
-    11: "TROLLEYBUS",
-    12: "MONORAIL",
-}
+
 # (stop field, trip field, route field, the stop should be the trip's last stop)
 DIRECTIONS = (
     ("from_stop_id", "from_trip_id", "from_route_id", True),

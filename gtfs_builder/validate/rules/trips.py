@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from gtfs_builder.spec import ROUTE_TYPE_NAMES
 from gtfs_builder.validate.notices import Notices, Severity, rule
 from gtfs_builder.validate.rules.stop_times import (
     _col,
@@ -278,19 +279,6 @@ def check_block_route_type(feed: Feed, notices: Notices) -> None:
         ),
     )
 
-
-ROUTE_TYPE_NAMES = {
-    0: "LIGHT_RAIL",
-    1: "SUBWAY",
-    2: "RAIL",
-    3: "BUS",
-    4: "FERRY",
-    5: "CABLE_TRAM",
-    6: "AERIAL_LIFT",
-    7: "FUNICULAR",
-    11: "TROLLEYBUS",
-    12: "MONORAIL",
-}
 
 
 @rule(
