@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -231,8 +232,11 @@ def read_table(archive: Archive, name: str, notices: Notices) -> RawTable:
     if not data.strip():
         return RawTable(name, [], _empty([]), LoadStatus.EMPTY_FILE)
     cap = None if name == "areas.txt" else MAX_CHARS_PER_COLUMN
-    table = _fast_read(name, data, cap)
+    box = [data]
+    del data  # _fast_read drops the bytes once parsed: they are as big as the table
+    table = _fast_read(name, box, cap)
     if table is None:
+        data = box[0]
         rows = _Deferred()
         table = _slow_read(name, data, rows, cap)
     else:
@@ -305,8 +309,13 @@ def _clean_header(raw: list[str]) -> list[str]:
     return [h.strip(_JAVA_TRIM) for h in raw]
 
 
-def _fast_read(name: str, data: bytes, cap: int | None) -> RawTable | None:
-    """pyarrow.csv on clean bytes; None when the file needs the careful reader."""
+def _fast_read(name: str, box: list[bytes], cap: int | None) -> RawTable | None:
+    """pyarrow.csv on clean bytes; None when the file needs the careful reader.
+
+    ``box`` holds the file's bytes; once parsed (and no trimming needs the raw lines) they are
+    released, so the bytes and the table are not both held while the columns are converted.
+    """
+    data = box[0]
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"\r" in data and b"\r\n" not in data:  # lone CR line ends: fallback handles them
@@ -341,32 +350,56 @@ def _fast_read(name: str, data: bytes, cap: int | None) -> RawTable | None:
         for col in cols:
             if len(col) and pc.max(pc.utf8_length(col)).as_py() > cap:
                 return None
-    body = table.slice(1)
-    n = body.num_rows
+    n = table.num_rows - 1
+    del table
+    keep = {h: i for i, h in reversed(list(enumerate(header))) if h}  # first of duplicates
+    spaced = any(_edge_space_arrow(cols[i].slice(1)) for i in keep.values())
+    if not spaced:
+        box.clear()
+        del data
     frame_cols: dict[str, pd.Series] = {}
-    for h, col in zip(header, body.columns, strict=True):
-        if h == "" or h in frame_cols:
-            continue
-        frame_cols[h] = pd.Series(col.combine_chunks(), dtype="str")
-    frame = pd.DataFrame(frame_cols)
+    for h, i in sorted(keep.items(), key=lambda kv: kv[1]):
+        # chunks kept as read: pandas widens the offsets, the character data is not copied
+        frame_cols[h] = pd.Series(cols[i].slice(1), dtype="str")
+        cols[i] = None  # type: ignore[call-overload]  # free the narrow offsets now
+    del cols
+    frame = pd.DataFrame(frame_cols, copy=False)
+    del frame_cols
     if frame.shape[1] == 0:
         frame = pd.DataFrame(index=pd.RangeIndex(n))
     frame["csv_row"] = pd.RangeIndex(2, n + 2).to_numpy(dtype="int64")
-    if any(_has_edge_space(frame[c]) for c in frame.columns if c != "csv_row"):
+    if spaced:
         lines = data.split(b"\n")
         _trim_unquoted(frame, header, lambda i: lines[i + 1].decode("utf-8"))
     return RawTable(name, header, frame)
 
 
-_EDGE_SPACE_RE = r"^[\x00-\x20]|[\x00-\x20]$"
+def _edge_space_arrow(arr: pa.Array | pa.ChunkedArray) -> bool:
+    """Any value starting or ending with a char <= U+0020.
 
-
-def _has_edge_space(values: pd.Series) -> bool:
-    """Any value starting or ending with a char <= U+0020 (one RE2 pass, no stripped copy)."""
-    if len(values) == 0:
-        return False
-    arr = pa.array(values, from_pandas=True)
-    return bool(pc.any(pc.match_substring_regex(arr, _EDGE_SPACE_RE)).as_py())
+    Reads the first and last byte of each value straight from the Arrow buffers (in UTF-8 a
+    byte <= 0x20 is always that ASCII char): no regex, no sliced copies.
+    """
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        bufs = chunk.buffers()
+        if bufs[2] is None:
+            continue
+        offsets = np.frombuffer(bufs[1], dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(bufs[2], dtype=np.uint8)
+        filled = offsets[1:] > offsets[:-1]
+        if chunk.null_count:
+            filled &= chunk.is_valid().to_numpy(zero_copy_only=False)
+        if not filled.any():
+            continue
+        if (data[offsets[:-1][filled]] <= 0x20).any() or (
+            data[offsets[1:][filled] - 1] <= 0x20
+        ).any():
+            return True
+    return False
 
 
 def _cell_quoting(record: str) -> list[bool]:

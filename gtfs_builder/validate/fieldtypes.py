@@ -19,11 +19,9 @@ TIME_RE = r"^\d{1,3}:[0-5]\d:[0-5]\d$"
 COLOR_RE = r"^[0-9A-Fa-f]{6}$"
 
 
-def _arrow(values: pd.Series) -> pa.Array:
-    """The values as one Arrow string array (zero-copy for pandas' pyarrow-backed ``str``)."""
+def _arrow(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """The values as an Arrow string array, chunks kept (zero-copy for pandas' ``str``)."""
     arr = pa.array(values, from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = pc.cast(arr, pa.large_string())
     return arr
@@ -70,6 +68,9 @@ def _cast(kept: pa.Array, typ: pa.DataType) -> pa.Array:
 def _integer_mask(arr: pa.Array) -> np.ndarray:
     ok = _match_arrow(arr, INT_RE)
     # Java Integer range: longer values do not parse as int
+    longer = pc.fill_null(pc.greater(pc.utf8_length(arr), 10), False)
+    if not pc.any(longer).as_py():  # at most 10 chars: the common case, nothing more to do
+        return ok
     digits = pc.utf8_length(pc.utf8_ltrim(arr, "+-")).to_numpy(zero_copy_only=False)
     big = ok & (np.nan_to_num(digits.astype(float), nan=0.0) > 10)
     if big.any():
@@ -137,13 +138,45 @@ def parse_time(values: pd.Series) -> pd.Series:
     return _time_seconds(arr, _match_arrow(arr, TIME_RE), values.index)
 
 
-def _time_seconds(arr: pa.Array, ok: np.ndarray, index: pd.Index) -> pd.Series:
-    kept = pc.if_else(pa.array(ok), arr, pa.scalar(None, arr.type))
-    h = _cast(pc.utf8_slice_codeunits(kept, 0, -6), pa.int64())
-    m = _cast(pc.utf8_slice_codeunits(kept, -5, -3), pa.int64())
-    sec = _cast(pc.utf8_slice_codeunits(kept, -2), pa.int64())
-    secs = pc.add(pc.add(pc.multiply(h, 3600), pc.multiply(m, 60)), sec)
-    return _to_masked(secs, "Int64", index)
+def _digit(data: np.ndarray, at: np.ndarray) -> np.ndarray:
+    return data[at].astype(np.int64) - 48
+
+
+def _time_seconds(arr: pa.Array | pa.ChunkedArray, ok: np.ndarray, index: pd.Index) -> pd.Series:
+    """Seconds of the values where ``ok`` (they match TIME_RE), read from the UTF-8 bytes.
+
+    The regex fixed the shape ``H{1,3}:MM:SS``, so each digit sits at a known distance from the
+    end of its value: numpy reads them from the Arrow buffers, no per-field string slices.
+    Non-ASCII digits (valid for the regex) give <NA>, as a cast of them did.
+    """
+    ok = ok & pc.fill_null(pc.string_is_ascii(arr), False).to_numpy(zero_copy_only=False)
+    secs = np.zeros(len(ok), dtype=np.int64)
+    pos = 0
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    for chunk in chunks:
+        n = len(chunk)
+        sel = np.flatnonzero(ok[pos : pos + n])
+        if len(sel) and chunk.buffers()[2] is not None:
+            bufs = chunk.buffers()
+            width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+            offsets = np.frombuffer(bufs[1], dtype=width)[chunk.offset : chunk.offset + n + 1]
+            data = np.frombuffer(bufs[2], dtype=np.uint8)
+            start = offsets[:-1][sel].astype(np.int64)
+            end = offsets[1:][sel].astype(np.int64)
+
+            hlen = end - 6 - start  # 1 to 3 hour digits
+            hours = _digit(data, end - 7)
+            two = hlen >= 2
+            hours[two] += 10 * _digit(data, end[two] - 8)
+            three = hlen >= 3
+            hours[three] += 100 * _digit(data, end[three] - 9)
+            value = hours * 3600
+            value += (_digit(data, end - 5) * 10 + _digit(data, end - 4)) * 60
+            value += _digit(data, end - 2) * 10 + _digit(data, end - 1)
+            secs[pos + sel] = value
+        pos += n
+    masked = pd.arrays.IntegerArray(secs, ~ok)
+    return pd.Series(masked, index=index, copy=False)
 
 
 def valid_time(values: pd.Series) -> pd.Series:
@@ -205,14 +238,19 @@ def parse_checked(values: pd.Series, ftype: str) -> tuple[pd.Series, pd.Series]:
     return typed, pd.Series(ok, index=values.index)
 
 
-def any_char_outside(values: pd.Series, char_class: str) -> pd.Series:
-    """Boolean mask (False for <NA>): the value contains a char of the RE2 ``char_class``."""
+def not_plain_ascii(values: pd.Series) -> pd.Series:
+    """Boolean mask (False for <NA>): the value has a char outside U+0021..U+007E (a space, a
+    control char or non-ASCII). Two cheap passes, no regex."""
     if len(values) == 0:
         return pd.Series(np.zeros(0, dtype=bool), index=values.index)
-    hit = pc.match_substring_regex(_arrow(values), char_class)
+    arr = _arrow(values)
+    hit = pc.or_(pc.invert(pc.ascii_is_printable(arr)), pc.match_substring(arr, " "))
     return pd.Series(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), index=values.index)
 
 
 def all_na(index: pd.Index) -> pd.Series:
     """An all-<NA> ``str`` column, built by Arrow (no per-row Python work)."""
     return pd.Series(pa.nulls(len(index), pa.large_string()), index=index, dtype="str", copy=False)
+
+
+arrow_strings = _arrow  # public name for the rule modules that work on Arrow arrays

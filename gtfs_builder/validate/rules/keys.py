@@ -12,9 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from gtfs_builder import spec
+from gtfs_builder.validate import fieldtypes
 from gtfs_builder.validate.notices import Notices, Severity, rule
 
 if TYPE_CHECKING:
@@ -81,11 +85,11 @@ def check_duplicate_keys(feed: Feed, notices: Notices) -> None:
             continue
         key = list(fspec.primary_key)
         # absent key fields compare as empty, as the canonical defaults them
-        keys = table[key].fillna("")
-        dup = keys.duplicated(keep=False)
+        dup = pd.Series(_key_codes(table, key), index=table.index).duplicated(keep=False)
         if not dup.any():
             continue
-        rows = table.loc[dup, ["csv_row"]].assign(**{k: keys.loc[dup, k] for k in key})
+        keys = table.loc[dup, key].fillna("")
+        rows = table.loc[dup, ["csv_row"]].assign(**{k: keys[k] for k in key})
         first = rows.groupby(key, sort=False)["csv_row"].transform("first")
         later = rows[rows["csv_row"] != first]
         out = pd.DataFrame(
@@ -129,7 +133,7 @@ def check_foreign_keys(feed: Feed, notices: Notices) -> None:
             known.update(pvalues.dropna().unique().tolist())
             if is_index and pvalues.isna().any():
                 known.add("")
-        missing = present & ~values.isin(list(known))
+        missing = present & ~_isin(values, known)
         if not missing.any():
             continue
         sel = table.loc[missing]
@@ -146,3 +150,44 @@ def check_foreign_keys(feed: Feed, notices: Notices) -> None:
                 }
             ),
         )
+
+
+def _key_codes(table: pd.DataFrame, key: list[str]) -> np.ndarray:
+    """One int64 code per row, equal iff the rows' key values are equal (<NA> reads as "").
+
+    Arrow dictionary-encodes each key column, so duplicates are found on ints, never by hashing
+    Python strings (stop_times' key covers every row).
+    """
+    combined: np.ndarray | None = None
+    for i, k in enumerate(key):
+        arr = fieldtypes.arrow_strings(table[k])
+        if arr.null_count:
+            arr = pc.fill_null(arr, "")
+        enc = pc.dictionary_encode(arr)
+        if isinstance(enc, pa.ChunkedArray):  # one dictionary for the whole column, no copy
+            enc = enc.unify_dictionaries()
+            chunks = enc.chunks
+        else:
+            chunks = [enc]
+        codes = np.concatenate(
+            [c.indices.to_numpy(zero_copy_only=False).astype(np.int64) for c in chunks]
+            or [np.zeros(0, dtype=np.int64)]
+        )
+        size = len(chunks[0].dictionary) if chunks else 0
+        if combined is None:
+            combined = codes
+        else:
+            combined = combined * size + codes
+            if i < len(key) - 1:  # dense again before the next product: no overflow
+                combined = pd.factorize(combined)[0].astype(np.int64)
+    assert combined is not None
+    return combined
+
+
+def _isin(values: pd.Series, known: set[str]) -> pd.Series:
+    """``values.isin(known)`` by Arrow's hash set (pandas goes through Python objects)."""
+    if len(values) == 0:
+        return pd.Series(np.zeros(0, dtype=bool), index=values.index)
+    arr = fieldtypes.arrow_strings(values)
+    hit = pc.is_in(arr, value_set=pa.array(sorted(known), type=arr.type))
+    return pd.Series(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), index=values.index)
