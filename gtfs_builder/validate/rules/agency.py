@@ -7,17 +7,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
-from gtfs_builder.validate.rules.stop_times import tables_ok
+from gtfs_builder.validate.rules._columns import column, tables_ok
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
 
 
-def _col(df: pd.DataFrame, name: str) -> pd.Series:
-    """A string column of ``df``, all <NA> when the header lacks it."""
-    if name in df.columns:
-        return df[name]
-    return pd.Series(pd.NA, index=df.index, dtype="str")
 
 
 @rule(
@@ -41,10 +36,10 @@ def check_agency_id_required(feed: Feed, notices: Notices) -> None:
         df = feed.table(filename)
         if df.empty:
             continue
-        missing = _col(df, "agency_id").isna()
+        missing = column(df, "agency_id").isna()
         rows = df.loc[missing]
         names = (
-            _col(rows, "agency_name")
+            column(rows, "agency_name")
             if filename == "agency.txt"
             else pd.Series(None, index=rows.index, dtype=object)
         )
@@ -75,7 +70,7 @@ def check_agency_consistency(feed: Feed, notices: Notices) -> None:
     if len(agency) < 2:
         # The canonical validator returns early for a single agency: nothing to compare.
         return
-    tz = _col(agency, "agency_timezone").fillna("")
+    tz = column(agency, "agency_timezone").fillna("")
     first_tz = tz.iloc[0]
     bad = agency.loc[(tz != first_tz).to_numpy()]
     notices.add_frame(
@@ -84,11 +79,11 @@ def check_agency_consistency(feed: Feed, notices: Notices) -> None:
             {
                 "csvRowNumber": bad["csv_row"],
                 "expected": first_tz,
-                "actual": _col(bad, "agency_timezone"),
+                "actual": column(bad, "agency_timezone"),
             }
         ),
     )
-    lang = _col(agency, "agency_lang").str.lower()
+    lang = column(agency, "agency_lang").str.lower()
     langs = lang.dropna()
     if langs.empty:
         return

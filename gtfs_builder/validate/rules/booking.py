@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
+from gtfs_builder.validate.rules._columns import column
 from gtfs_builder.validate.rules.frequencies import hhmmss
-from gtfs_builder.validate.rules.transfers import col
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
@@ -96,10 +96,10 @@ def check_booking_rules(feed: Feed, notices: Notices) -> None:
         name: feed.typed(BOOKING_RULES, name)
         for name in (DURATION_MIN, DURATION_MAX, LAST_DAY, LAST_TIME, START_DAY, START_TIME)
     }
-    value[SERVICE_ID] = col(table, SERVICE_ID)
+    value[SERVICE_ID] = column(table, SERVICE_ID)
     has = {name: series.notna() for name, series in value.items()}
     ident = pd.DataFrame(
-        {"csvRowNumber": table["csv_row"], "bookingRuleId": col(table, "booking_rule_id")}
+        {"csvRowNumber": table["csv_row"], "bookingRuleId": column(table, "booking_rule_id")}
     ).fillna({"bookingRuleId": ""})
 
     for code, (booking_type, fields) in FORBIDDEN.items():

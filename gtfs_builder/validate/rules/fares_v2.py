@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
+from gtfs_builder.validate.rules._columns import column
 from gtfs_builder.validate.rules.frequencies import hhmmss, overlapping_pairs
-from gtfs_builder.validate.rules.transfers import col
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
@@ -35,10 +35,10 @@ def check_duplicate_fare_media(feed: Feed, notices: Notices) -> None:
         return
     frame = pd.DataFrame(
         {
-            "name": col(table, "fare_media_name").fillna("\x00"),
+            "name": column(table, "fare_media_name").fillna("\x00"),
             "type": feed.typed("fare_media.txt", "fare_media_type").fillna(-1),
             "row": table["csv_row"],
-            "id": col(table, "fare_media_id"),
+            "id": column(table, "fare_media_id"),
         }
     )
     first = frame.drop_duplicates(["name", "type"])
@@ -73,7 +73,7 @@ def check_default_rider_categories(feed: Feed, notices: Notices) -> None:
         return
     cats = feed.table("rider_categories.txt")
     flag = feed.typed("rider_categories.txt", "is_default_fare_category")
-    first = pd.DataFrame({"id": col(cats, "rider_category_id"), "default": flag}).dropna(
+    first = pd.DataFrame({"id": column(cats, "rider_category_id"), "default": flag}).dropna(
         subset=["id"]
     )
     first = first.drop_duplicates("id")
@@ -83,8 +83,8 @@ def check_default_rider_categories(feed: Feed, notices: Notices) -> None:
     products = feed.table("fare_products.txt")
     rows = pd.DataFrame(
         {
-            "product": col(products, "fare_product_id"),
-            "category": col(products, "rider_category_id"),
+            "product": column(products, "fare_product_id"),
+            "category": column(products, "rider_category_id"),
             "row": products["csv_row"],
         }
     )
@@ -140,7 +140,7 @@ def check_fare_transfer_rules(feed: Feed, notices: Notices) -> None:
     limit = feed.typed(FARE_TRANSFER_RULES, "duration_limit").notna()
     limit_type = feed.typed(FARE_TRANSFER_RULES, "duration_limit_type").notna()
     count = feed.typed(FARE_TRANSFER_RULES, "transfer_count")
-    frm, to = col(table, "from_leg_group_id"), col(table, "to_leg_group_id")
+    frm, to = column(table, "from_leg_group_id"), column(table, "to_leg_group_id")
     is_self = (frm.notna() & to.notna() & (frm == to)).fillna(False)
     invalid = is_self & ((count < UNLIMITED_TRANSFERS) | (count == 0)).fillna(False)
     for code, mask in (
@@ -208,8 +208,8 @@ def check_timeframes(feed: Feed, notices: Notices) -> None:
     both = start.notna() & end.notna()
     frame = pd.DataFrame(
         {
-            "timeframeGroupId": col(table, "timeframe_group_id").fillna("")[both],
-            "serviceId": col(table, "service_id").fillna("")[both],
+            "timeframeGroupId": column(table, "timeframe_group_id").fillna("")[both],
+            "serviceId": column(table, "service_id").fillna("")[both],
             "csv_row": table["csv_row"][both],
             "start": start[both].astype("int64"),
             "end": end[both].astype("int64"),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
+from gtfs_builder.validate.rules._columns import column
 from gtfs_builder.validate.rules.calendar import date_to_day, ymd_to_days, yyyymmdd
 
 if TYPE_CHECKING:
@@ -27,10 +28,6 @@ def _blank(values: pd.Series) -> pd.Series:
     return values.isna() | values.astype("str").str.strip().eq("").fillna(True)
 
 
-def _column(table: pd.DataFrame, name: str) -> pd.Series:
-    if name in table:
-        return table[name]
-    return pd.Series(pd.NA, index=table.index, dtype="str")
 
 
 @rule(
@@ -71,8 +68,8 @@ def check_feed_info_rows(feed: Feed, notices: Notices) -> None:
             }
         ),
     )
-    no_contact = _blank(_column(table, "feed_contact_email")) & _blank(
-        _column(table, "feed_contact_url")
+    no_contact = _blank(column(table, "feed_contact_email")) & _blank(
+        column(table, "feed_contact_url")
     )
     notices.add_frame(
         "missing_feed_contact_email_and_url",
@@ -116,15 +113,15 @@ def check_feed_lang(feed: Feed, notices: Notices) -> None:
     if feed_lang.lower() == "mul":
         return
     agency = feed.table("agency.txt")
-    langs = _column(agency, "agency_lang")
+    langs = column(agency, "agency_lang")
     hit = agency[langs.notna() & langs.str.lower().ne(feed_lang.lower()).fillna(False)]
     notices.add_frame(
         "feed_info_lang_and_agency_lang_mismatch",
         pd.DataFrame(
             {
                 "csvRowNumber": hit["csv_row"],
-                "agencyId": _column(hit, "agency_id").fillna(""),
-                "agencyName": _column(hit, "agency_name").fillna(""),
+                "agencyId": column(hit, "agency_id").fillna(""),
+                "agencyName": column(hit, "agency_name").fillna(""),
                 "agencyLang": hit["agency_lang"],
                 "feedLang": feed_lang,
             }

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
-from gtfs_builder.validate.rules.stop_times import _col, has_column, tables_ok, typed_or_na
+from gtfs_builder.validate.rules._columns import column, has_column, tables_ok, typed_or_na
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
@@ -152,7 +152,7 @@ def check_geography_id(feed: Feed, notices: Notices) -> None:
         "locationGroupId": "location_group_id",
         "locationId": "location_id",
     }
-    present = {k: _col(st, c) for k, c in cols.items()}
+    present = {k: column(st, c) for k, c in cols.items()}
     count = sum(v.notna().astype(int) for v in present.values())
     bad = count > 1
     if not bad.any():
@@ -197,12 +197,12 @@ def check_continuous_with_window(feed: Feed, notices: Notices) -> None:
         return
     # route (file order) x its trips (file order) x the trip's windowed stop times.
     r = pd.DataFrame(
-        {"route_id": _col(routes, "route_id")[cont], "routeCsvRowNumber": routes["csv_row"][cont]}
+        {"route_id": column(routes, "route_id")[cont], "routeCsvRowNumber": routes["csv_row"][cont]}
     ).dropna(subset=["route_id"])
-    t = pd.DataFrame({"route_id": _col(trips, "route_id"), "tripId": _col(trips, "trip_id")})
+    t = pd.DataFrame({"route_id": column(trips, "route_id"), "tripId": column(trips, "trip_id")})
     s = pd.DataFrame(
         {
-            "tripId": _col(st, "trip_id")[windowed],
+            "tripId": column(st, "trip_id")[windowed],
             "seq": typed_or_na(feed, ST, "stop_sequence")[windowed].fillna(0),
             "stopTimeCsvRowNumber": st["csv_row"][windowed],
             "startPickupDropOffWindow": _hhmmss(start[windowed]).fillna("00:00:00"),
@@ -254,7 +254,7 @@ def check_booking_rule_id(feed: Feed, notices: Notices) -> None:
         (pickup, start, "pickup_booking_rule_id"),
         (drop, end, "drop_off_booking_rule_id"),
     ):
-        bad = (kind == MUST_PHONE).fillna(False) & window.notna() & _col(st, rule_field).isna()
+        bad = (kind == MUST_PHONE).fillna(False) & window.notna() & column(st, rule_field).isna()
         frames.append(
             pd.DataFrame(
                 {
@@ -289,7 +289,7 @@ def check_stop_times_record(feed: Feed, notices: Notices) -> None:
     start, end = _windows(feed)
     pickup = typed_or_na(feed, ST, "pickup_type")
     drop = typed_or_na(feed, ST, "drop_off_type")
-    trip = _col(st, "trip_id").fillna("")
+    trip = column(st, "trip_id").fillna("")
     lone = trip.map(trip.value_counts()) == 1
     bad = (
         lone
@@ -304,8 +304,8 @@ def check_stop_times_record(feed: Feed, notices: Notices) -> None:
             {
                 "csvRowNumber": st["csv_row"][bad],
                 "tripId": trip[bad],
-                "locationGroupId": _col(st, "location_group_id")[bad].fillna(""),
-                "locationId": _col(st, "location_id")[bad].fillna(""),
+                "locationGroupId": column(st, "location_group_id")[bad].fillna(""),
+                "locationId": column(st, "location_id")[bad].fillna(""),
             }
         ),
     )
@@ -326,7 +326,7 @@ def check_overlapping_zones(feed: Feed, notices: Notices) -> None:
     if st.empty or not feed.has("locations.geojson") or not has_column(feed, ST, "location_id"):
         return
     start, end = _windows(feed)
-    loc = _col(st, "location_id")
+    loc = column(st, "location_id")
     use = (start.notna() & end.notna() & loc.notna()).to_numpy()
     if use.sum() < 2:
         return
@@ -337,7 +337,7 @@ def check_overlapping_zones(feed: Feed, notices: Notices) -> None:
     drop = typed_or_na(feed, ST, "drop_off_type").fillna(REGULAR)
     rows = pd.DataFrame(
         {
-            "trip": _col(st, "trip_id")[use],
+            "trip": column(st, "trip_id")[use],
             "seq": typed_or_na(feed, ST, "stop_sequence")[use],
             "loc": loc[use],
             "s": start[use],

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
-from gtfs_builder.validate.rules.transfers import col
+from gtfs_builder.validate.rules._columns import column
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
@@ -31,19 +31,19 @@ def check_missing_level_id(feed: Feed, notices: Notices) -> None:
         return
     elevator = (feed.typed("pathways.txt", "pathway_mode") == ELEVATOR).fillna(False)
     ends = pd.concat(
-        [col(pathways, "from_stop_id")[elevator], col(pathways, "to_stop_id")[elevator]]
+        [column(pathways, "from_stop_id")[elevator], column(pathways, "to_stop_id")[elevator]]
     ).dropna()
     if ends.empty:
         return
     stops = feed.table("stops.txt")
-    hit = stops[col(stops, "stop_id").isin(ends) & col(stops, "level_id").isna()]
+    hit = stops[column(stops, "stop_id").isin(ends) & column(stops, "level_id").isna()]
     notices.add_frame(
         "missing_level_id",
         pd.DataFrame(
             {
                 "csvRowNumber": hit["csv_row"],
                 "stopId": hit["stop_id"],
-                "stopName": col(hit, "stop_name").fillna(""),
+                "stopName": column(hit, "stop_name").fillna(""),
             }
         ),
     )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
-from gtfs_builder.validate.rules.transfers import col
+from gtfs_builder.validate.rules._columns import column
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
@@ -34,8 +34,8 @@ def _stops(feed: Feed) -> pd.DataFrame:
         _type=feed.typed(STOPS, "location_type").fillna(STOP).astype("int64"),
         _access=feed.typed(STOPS, "stop_access"),
     )
-    parents = set(col(table, "parent_station").fillna(""))
-    frame["_has_children"] = col(frame, "stop_id").isin(parents)
+    parents = set(column(table, "parent_station").fillna(""))
+    frame["_has_children"] = column(frame, "stop_id").isin(parents)
     return frame
 
 
@@ -50,9 +50,9 @@ def _endpoints(pathways: pd.DataFrame) -> pd.DataFrame:
             {
                 "csv_row": pathways["csv_row"].to_numpy(),
                 "order": i,
-                "pathway_id": col(pathways, "pathway_id").fillna("").to_numpy(),
+                "pathway_id": column(pathways, "pathway_id").fillna("").to_numpy(),
                 "field": name,
-                "stop_id": col(pathways, name).to_numpy(),
+                "stop_id": column(pathways, name).to_numpy(),
             }
         )
         for i, name in enumerate(ENDS)
@@ -89,7 +89,7 @@ def check_pathway_endpoints(feed: Feed, notices: Notices) -> None:
     pathways = feed.table(PATHWAYS)
     if pathways.empty:
         return
-    frm, to = col(pathways, "from_stop_id"), col(pathways, "to_stop_id")
+    frm, to = column(pathways, "from_stop_id"), column(pathways, "to_stop_id")
     loop = pathways[(frm == to).fillna(False)]
     notices.add_frame(
         "pathway_loop",
@@ -146,7 +146,7 @@ def check_pathway_endpoints(feed: Feed, notices: Notices) -> None:
             pd.DataFrame(
                 {
                     "csvRowNumber": hit["csv_row"],
-                    "platformCode": hit["stop_id"].map(col(flagged, "platform_code").fillna("")),
+                    "platformCode": hit["stop_id"].map(column(flagged, "platform_code").fillna("")),
                     "pathwayId": hit["pathway_id"],
                     "stopId": hit["stop_id"],
                 }
@@ -170,8 +170,8 @@ def check_pathway_endpoints(feed: Feed, notices: Notices) -> None:
             {
                 "csvRowNumber": dangling["csv_row"],
                 "stopId": dangling.index,
-                "stopName": col(dangling, "stop_name").fillna(""),
-                "parentStation": col(dangling, "parent_station").fillna(""),
+                "stopName": column(dangling, "stop_name").fillna(""),
+                "parentStation": column(dangling, "parent_station").fillna(""),
             }
         ),
     )
@@ -228,8 +228,8 @@ def check_pathway_reachability(feed: Feed, notices: Notices) -> None:
     bidir = (feed.typed(PATHWAYS, "is_bidirectional") == BIDIRECTIONAL).fillna(False)
     forward: dict[str, list[tuple[str, bool]]] = {}
     backward: dict[str, list[tuple[str, bool]]] = {}
-    frm = col(pathways, "from_stop_id")
-    to = col(pathways, "to_stop_id")
+    frm = column(pathways, "from_stop_id")
+    to = column(pathways, "to_stop_id")
     # One iteration per pathway row (small file).
     for a, b, two_way in zip(frm, to, bidir, strict=True):
         a_id = "" if pd.isna(a) else a
@@ -241,7 +241,7 @@ def check_pathway_reachability(feed: Feed, notices: Notices) -> None:
             forward.setdefault(b_id, []).append((a_id, bool(two_way)))
             backward.setdefault(b_id, []).append((a_id, True))
     types = by_id["_type"].to_dict()
-    parents = col(by_id, "parent_station").to_dict()
+    parents = column(by_id, "parent_station").to_dict()
     touched = set(frm.dropna()) | set(to.dropna())
     stations = {_including_station(types, parents, t) for t in touched} - {None}
     if not stations:
@@ -266,9 +266,9 @@ def check_pathway_reachability(feed: Feed, notices: Notices) -> None:
             {
                 "csvRowNumber": hit["csv_row"],
                 "stopId": hit["stop_id"],
-                "stopName": col(hit, "stop_name").fillna(""),
+                "stopName": column(hit, "stop_name").fillna(""),
                 "locationType": hit["_type"],
-                "parentStation": col(hit, "parent_station").fillna(""),
+                "parentStation": column(hit, "parent_station").fillna(""),
                 "hasEntrance": has_entrance[hit.index],
                 "hasExit": has_exit[hit.index],
             }

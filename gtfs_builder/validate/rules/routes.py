@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
-from gtfs_builder.validate.rules.stop_times import tables_ok
+from gtfs_builder.validate.rules._columns import column, tables_ok
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
@@ -17,11 +17,6 @@ MAX_SHORT_NAME_LENGTH = 12
 MAX_ROUTE_COLOR_LUMA_DIFFERENCE = 72
 
 
-def _col(df: pd.DataFrame, name: str) -> pd.Series:
-    """A string column of ``df``, all <NA> when the header lacks it."""
-    if name in df.columns:
-        return df[name]
-    return pd.Series(pd.NA, index=df.index, dtype="str")
 
 
 @rule(
@@ -50,10 +45,10 @@ def check_route_names(feed: Feed, notices: Notices) -> None:
     routes = feed.table("routes.txt")
     if routes.empty:
         return
-    short = _col(routes, "route_short_name")
-    long_ = _col(routes, "route_long_name")
-    desc = _col(routes, "route_desc")
-    rid = _col(routes, "route_id")
+    short = column(routes, "route_short_name")
+    long_ = column(routes, "route_long_name")
+    desc = column(routes, "route_desc")
+    rid = column(routes, "route_id")
     row = routes["csv_row"]
     has_s, has_l = short.notna(), long_.notna()
 
@@ -140,10 +135,10 @@ def check_duplicate_route_name(feed: Feed, notices: Notices) -> None:
         return
     key = pd.DataFrame(
         {
-            "l": _col(routes, "route_long_name").fillna(""),
-            "s": _col(routes, "route_short_name").fillna(""),
-            "t": _col(routes, "route_type").fillna(""),
-            "a": _col(routes, "agency_id").fillna(""),
+            "l": column(routes, "route_long_name").fillna(""),
+            "s": column(routes, "route_short_name").fillna(""),
+            "t": column(routes, "route_type").fillna(""),
+            "a": column(routes, "agency_id").fillna(""),
         }
     )
     dup = key.duplicated(keep="first")
@@ -158,13 +153,13 @@ def check_duplicate_route_name(feed: Feed, notices: Notices) -> None:
         pd.DataFrame(
             {
                 "csvRowNumber1": prev["csv_row"].to_numpy(),
-                "routeId1": _col(prev, "route_id").to_numpy(),
+                "routeId1": column(prev, "route_id").to_numpy(),
                 "csvRowNumber2": cur["csv_row"].to_numpy(),
-                "routeId2": _col(cur, "route_id").to_numpy(),
-                "routeShortName": _col(cur, "route_short_name").to_numpy(),
-                "routeLongName": _col(cur, "route_long_name").to_numpy(),
+                "routeId2": column(cur, "route_id").to_numpy(),
+                "routeShortName": column(cur, "route_short_name").to_numpy(),
+                "routeLongName": column(cur, "route_long_name").to_numpy(),
                 "routeTypeValue": feed.typed("routes.txt", "route_type")[dup].to_numpy(),
-                "agencyId": _col(cur, "agency_id").to_numpy(),
+                "agencyId": column(cur, "agency_id").to_numpy(),
             }
         ),
     )
@@ -209,7 +204,7 @@ def check_route_color_contrast(feed: Feed, notices: Notices) -> None:
         "route_color_contrast",
         pd.DataFrame(
             {
-                "routeId": _col(sel, "route_id"),
+                "routeId": column(sel, "route_id"),
                 "csvRowNumber": sel["csv_row"],
                 "routeColor": "#" + color[bad].str.upper(),
                 "routeTextColor": "#" + text[bad].str.upper(),
@@ -236,7 +231,7 @@ def check_route_url(feed: Feed, notices: Notices) -> None:
     if routes.empty or agency.empty or "route_url" not in routes:
         return
     by_url = agency_by_url(agency)
-    url = _col(routes, "route_url")
+    url = column(routes, "route_url")
     hit = url.str.lower().map(by_url["pos"]).notna() & url.notna()
     sel = routes.loc[hit]
     ag = agency.iloc[url[hit].str.lower().map(by_url["pos"]).astype(int).to_numpy()]
@@ -245,8 +240,8 @@ def check_route_url(feed: Feed, notices: Notices) -> None:
         pd.DataFrame(
             {
                 "routeCsvRowNumber": sel["csv_row"].to_numpy(),
-                "routeId": _col(sel, "route_id").to_numpy(),
-                "agencyName": _col(ag, "agency_name").to_numpy(),
+                "routeId": column(sel, "route_id").to_numpy(),
+                "agencyName": column(ag, "agency_name").to_numpy(),
                 "routeUrl": url[hit].to_numpy(),
                 "agencyCsvRowNumber": ag["csv_row"].to_numpy(),
             }
@@ -256,6 +251,6 @@ def check_route_url(feed: Feed, notices: Notices) -> None:
 
 def agency_by_url(agency: pd.DataFrame) -> pd.DataFrame:
     """First agency (its position) per lower-cased agency_url, as the canonical lookup map."""
-    url = _col(agency, "agency_url").str.lower()
+    url = column(agency, "agency_url").str.lower()
     frame = pd.DataFrame({"url": url, "pos": np.arange(len(agency))}).dropna(subset=["url"])
     return frame.drop_duplicates("url").set_index("url")

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
-from gtfs_builder.validate.rules.stop_times import _col, haversine_m, tables_ok, typed_or_na
+from gtfs_builder.validate.rules._columns import column, tables_ok, typed_or_na
+from gtfs_builder.validate.rules.stop_times import haversine_m
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
@@ -20,7 +21,7 @@ EQUAL_DISTANCE_THRESHOLD_M = 1.11
 def shape_order(feed: Feed) -> tuple[np.ndarray, np.ndarray]:
     """(positions of shapes rows sorted by shape_id then shape_pt_sequence, shape code per row)."""
     sh = feed.table("shapes.txt")
-    codes, _ = pd.factorize(_col(sh, "shape_id"), use_na_sentinel=True)
+    codes, _ = pd.factorize(column(sh, "shape_id"), use_na_sentinel=True)
     seq = typed_or_na(feed, "shapes.txt", "shape_pt_sequence").astype("Float64")
     seq_np = seq.fillna(np.inf).to_numpy(dtype=float)
     keep = np.flatnonzero(codes >= 0)
@@ -68,7 +69,7 @@ def check_shape_distance(feed: Feed, notices: Notices) -> None:
     seq = typed_or_na(feed, "shapes.txt", "shape_pt_sequence").astype("Float64")
     sq = seq.to_numpy(dtype=float, na_value=np.nan)[order]
     row = sh["csv_row"].to_numpy()[order]
-    sid = _col(sh, "shape_id")  # converted to objects only for the reported rows
+    sid = column(sh, "shape_id")  # converted to objects only for the reported rows
     cur = np.arange(1, len(order))
     prv = cur - 1
     ok = (code[cur] == code[prv]) & ~np.isnan(d[cur]) & ~np.isnan(d[prv])
@@ -117,7 +118,7 @@ def check_shape_usage(feed: Feed, notices: Notices) -> None:
     sh = feed.table("shapes.txt")
     if sh.empty:
         return
-    sid = _col(sh, "shape_id")
+    sid = column(sh, "shape_id")
     frame = pd.DataFrame({"shapeId": sid, "csvRowNumber": sh["csv_row"]}).dropna(subset=["shapeId"])
     firsts = frame.drop_duplicates("shapeId")
     counts = frame["shapeId"].value_counts()
@@ -126,7 +127,7 @@ def check_shape_usage(feed: Feed, notices: Notices) -> None:
         notices.add_frame("single_shape_point", single[["shapeId", "csvRowNumber"]])
     if not tables_ok(feed, "shapes.txt", "trips.txt"):
         return
-    used = set(_col(feed.table("trips.txt"), "shape_id").dropna())
+    used = set(column(feed.table("trips.txt"), "shape_id").dropna())
     unused = firsts[~firsts["shapeId"].isin(used)]
     notices.add_frame("unused_shape", unused[["shapeId", "csvRowNumber"]])
 
@@ -195,7 +196,7 @@ def check_trip_shape_distance(feed: Feed, notices: Notices) -> None:
             "end_lon": last_valid(lon.to_numpy(dtype=float, na_value=np.nan)[order]),
         },
         index=pd.Index(
-            _col(sh, "shape_id").take(order[first]).to_numpy(dtype=object), name="shape"
+            column(sh, "shape_id").take(order[first]).to_numpy(dtype=object), name="shape"
         ),
     )
 
@@ -213,9 +214,9 @@ def check_trip_shape_distance(feed: Feed, notices: Notices) -> None:
     any_d = first_has < hi
     st_rows = st["csv_row"].to_numpy()[st_order]
 
-    code = trip_code_of(feed, _col(trips, "trip_id"))
-    tr = pd.DataFrame({"shape": _col(trips, "shape_id"), "row": trips["csv_row"], "code": code})
-    tr["trip"] = _col(trips, "trip_id")
+    code = trip_code_of(feed, column(trips, "trip_id"))
+    tr = pd.DataFrame({"shape": column(trips, "shape_id"), "row": trips["csv_row"], "code": code})
+    tr["trip"] = column(trips, "trip_id")
     tr = tr[(code >= 0) & tr["shape"].notna().to_numpy()]
     c = tr["code"].to_numpy()
     tr["max_d"] = max_d[c]
@@ -229,7 +230,7 @@ def check_trip_shape_distance(feed: Feed, notices: Notices) -> None:
     exceeds = tr[tr["max_d"] > tr["max_d_shape"]]
     if not exceeds.empty:
         coords = stop_coordinates(feed)
-        spos = lookup(exceeds["last"], _col(feed.table("stops.txt"), "stop_id"))
+        spos = lookup(exceeds["last"], column(feed.table("stops.txt"), "stop_id"))
         slat = np.where(spos >= 0, coords["lat"].to_numpy()[np.maximum(spos, 0)], np.nan)
         slon = np.where(spos >= 0, coords["lon"].to_numpy()[np.maximum(spos, 0)], np.nan)
         gap = haversine_m(
@@ -501,13 +502,13 @@ def check_stops_match_shape(feed: Feed, notices: Notices) -> None:
     suser = sdist.to_numpy(dtype=float, na_value=0.0)[order]
     s_lo, s_hi = trip_bounds(scode, int(scode.max()) + 1)
     shape_uniques = pd.Series(
-        _col(sh, "shape_id").take(order[s_lo]).to_numpy(dtype=object), dtype="str"
+        column(sh, "shape_id").take(order[s_lo]).to_numpy(dtype=object), dtype="str"
     )
 
     # Stop times: stop rows, locations and user distances, sorted by trip then sequence.
     n_trips = int(tcode.max()) + 1
     t_lo, t_hi = trip_bounds(tcode, n_trips)
-    stop_pos = lookup(_col(st, "stop_id"), _col(stops, "stop_id"))[st_order]
+    stop_pos = lookup(column(st, "stop_id"), column(stops, "stop_id"))[st_order]
     coords = stop_coordinates(feed)
     c_lat = coords["lat"].to_numpy()
     c_lon = coords["lon"].to_numpy()
@@ -521,7 +522,7 @@ def check_stops_match_shape(feed: Feed, notices: Notices) -> None:
     # Trips with identical stops and shape_dist_traveled match identically: checked once per
     # shape (a 64-bit hash per trip of its rows, order-sensitive).
     within_trip = np.arange(len(st_order)) - t_lo[tcode]
-    stop_key = pd.factorize(_col(st, "stop_id"))[0][st_order].astype(np.int64)
+    stop_key = pd.factorize(column(st, "stop_id"))[0][st_order].astype(np.int64)
     row_hash = (
         pd.util.hash_array(stop_key)
         ^ (pd.util.hash_array(st_user) * np.uint64(0x9E3779B97F4A7C15))
@@ -530,9 +531,9 @@ def check_stops_match_shape(feed: Feed, notices: Notices) -> None:
     trip_hash = np.add.reduceat(row_hash, t_lo) if len(t_lo) else row_hash[:0]
     trip_hash = trip_hash + (t_hi - t_lo).astype(np.uint64)
 
-    tshape = lookup(_col(trips, "shape_id"), shape_uniques)
-    tcodes = trip_code_of(feed, _col(trips, "trip_id"))
-    rpos = lookup(_col(trips, "route_id"), _col(routes, "route_id"))
+    tshape = lookup(column(trips, "shape_id"), shape_uniques)
+    tcodes = trip_code_of(feed, column(trips, "trip_id"))
+    rpos = lookup(column(trips, "route_id"), column(routes, "route_id"))
     rtype = typed_or_na(feed, "routes.txt", "route_type").to_numpy(dtype=float, na_value=np.nan)
     cand = pd.DataFrame(
         {
@@ -548,10 +549,10 @@ def check_stops_match_shape(feed: Feed, notices: Notices) -> None:
     cand = cand[cand["route"] >= 0]  # a broken route reference is reported elsewhere
     if cand.empty:
         return
-    trip_ids = _col(trips, "trip_id").to_numpy(dtype=object)
+    trip_ids = column(trips, "trip_id").to_numpy(dtype=object)
     trip_rows = trips["csv_row"].to_numpy()
     st_rows = st["csv_row"].to_numpy()[st_order]
-    stop_ids = _col(stops, "stop_id").to_numpy(dtype=object)
+    stop_ids = column(stops, "stop_id").to_numpy(dtype=object)
     names = coords["name"].to_numpy()
 
     out: dict[str, list[dict[str, object]]] = {

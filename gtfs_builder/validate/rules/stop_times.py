@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
+from gtfs_builder.validate.rules._columns import column, has_column, tables_ok, typed_or_na
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
@@ -29,42 +30,6 @@ _ORDER_CACHE: weakref.WeakKeyDictionary[object, tuple[np.ndarray, np.ndarray]] =
 _UNIQUES_CACHE: weakref.WeakKeyDictionary[object, pd.Series] = weakref.WeakKeyDictionary()
 
 
-def _col(df: pd.DataFrame, name: str) -> pd.Series:
-    """A string column of ``df``, all <NA> when the header lacks it."""
-    if name in df.columns:
-        return df[name]
-    return pd.Series(pd.NA, index=df.index, dtype="str")
-
-
-def has_column(feed: Feed, filename: str, column: str) -> bool:
-    """The file's header had ``column`` (feed.table() also adds absent spec columns as <NA>)."""
-    probe = getattr(feed, "has_column", None)
-    if probe is not None:
-        return bool(probe(filename, column))
-    return column in feed.table(filename).columns
-
-
-_FAILED_STATUS = {"empty_file", "invalid_headers", "unparsable_rows"}
-
-
-def tables_ok(feed: Feed, *files: str) -> bool:
-    """No present file among ``files`` failed to load (empty, bad header or dropped rows).
-
-    The canonical validator skips a multi-file check when a table it reads could not be fully
-    parsed; a missing file is fine (the check sees an empty table).
-    """
-    status = getattr(feed, "status", None)
-    if status is None:
-        return True
-    return all(not feed.has(f) or status(f).value not in _FAILED_STATUS for f in files)
-
-
-def typed_or_na(feed: Feed, filename: str, field: str) -> pd.Series:
-    """feed.typed, or an all-<NA> column when the file lacks the field."""
-    df = feed.table(filename)
-    if field not in df.columns:
-        return pd.Series(pd.NA, index=df.index, dtype="Float64")
-    return feed.typed(filename, field)
 
 
 def trip_order(feed: Feed) -> tuple[np.ndarray, np.ndarray]:
@@ -78,7 +43,7 @@ def trip_order(feed: Feed) -> tuple[np.ndarray, np.ndarray]:
     except (KeyError, TypeError):
         pass
     st = feed.table("stop_times.txt")
-    trip = _col(st, "trip_id")
+    trip = column(st, "trip_id")
     codes, uniques = pd.factorize(trip, use_na_sentinel=True)
     with contextlib.suppress(TypeError):
         _UNIQUES_CACHE[feed] = pd.Series(uniques, dtype="str")
@@ -100,7 +65,7 @@ def trip_code_of(feed: Feed, trip_ids: pd.Series) -> np.ndarray:
     except TypeError:
         uniques = None
     if uniques is None:  # feed not weak-referenceable: recompute
-        uniques = pd.Series(pd.unique(_col(feed.table("stop_times.txt"), "trip_id").dropna()))
+        uniques = pd.Series(pd.unique(column(feed.table("stop_times.txt"), "trip_id").dropna()))
     return lookup(trip_ids, uniques)
 
 
@@ -113,7 +78,7 @@ def trip_bounds(tcode: np.ndarray, ntrips: int) -> tuple[np.ndarray, np.ndarray]
 def pick(df: pd.DataFrame, col: str, rows: np.ndarray) -> np.ndarray:
     """Values of ``df[col]`` at positions ``rows`` as objects (None for <NA>), converting only
     those rows: turning a 20 M-row id column into Python objects costs seconds."""
-    return _col(df, col).take(np.asarray(rows)).to_numpy(dtype=object, na_value=None)
+    return column(df, col).take(np.asarray(rows)).to_numpy(dtype=object, na_value=None)
 
 
 def _starts(tcode: np.ndarray) -> np.ndarray:
@@ -164,12 +129,12 @@ def stop_coordinates(feed: Feed) -> pd.DataFrame:
     except (KeyError, TypeError):
         pass
     stops = feed.table("stops.txt")
-    ids = _col(stops, "stop_id")
+    ids = column(stops, "stop_id")
     lat = typed_or_na(feed, "stops.txt", "stop_lat").astype("Float64")
     lon = typed_or_na(feed, "stops.txt", "stop_lon").astype("Float64")
     la = lat.to_numpy(dtype=float, na_value=np.nan)
     lo = lon.to_numpy(dtype=float, na_value=np.nan)
-    parent = lookup(_col(stops, "parent_station"), ids)
+    parent = lookup(column(stops, "parent_station"), ids)
     out_la, out_lo = la.copy(), lo.copy()
     cur = parent.copy()
     for _ in range(3):
@@ -191,7 +156,7 @@ def stop_coordinates(feed: Feed) -> pd.DataFrame:
         {
             "lat": out_la,
             "lon": out_lo,
-            "name": _col(stops, "stop_name").to_numpy(dtype=object, na_value=None),
+            "name": column(stops, "stop_name").to_numpy(dtype=object, na_value=None),
             "csv_row": stops["csv_row"].to_numpy(),
         }
     )
@@ -287,7 +252,7 @@ def check_stop_time_times(feed: Feed, notices: Notices) -> None:
     window = np.zeros(len(order), dtype=bool)
     for col in ("start_pickup_drop_off_window", "end_pickup_drop_off_window"):
         if has_column(feed, "stop_times.txt", col):
-            window |= _col(st, col).notna().to_numpy()[order]
+            window |= column(st, col).notna().to_numpy()[order]
     frames = []
     for edge in (np.flatnonzero(starts), np.flatnonzero(ends)):
         edge = edge[~window[edge]]
@@ -335,7 +300,7 @@ def check_timepoints(feed: Feed, notices: Notices) -> None:
         pd.DataFrame(
             {
                 "csvRowNumber": st["csv_row"][missing],
-                "tripId": _col(st, "trip_id")[missing],
+                "tripId": column(st, "trip_id")[missing],
                 "stopSequence": seq[missing],
             }
         ),
@@ -348,7 +313,7 @@ def check_timepoints(feed: Feed, notices: Notices) -> None:
             pd.DataFrame(
                 {
                     "csvRowNumber": st["csv_row"][m],
-                    "tripId": _col(st, "trip_id")[m],
+                    "tripId": column(st, "trip_id")[m],
                     "stopSequence": seq[m],
                     "specifiedField": field,
                 }
@@ -413,16 +378,16 @@ def check_stop_time_distance(feed: Feed, notices: Notices) -> None:
         return
     zone = pd.Series(False, index=st.index)
     for c in zone_cols:
-        zone |= _col(st, c).notna()
-    forbidden = sdt_s.notna() & _col(st, "stop_id").isna() & zone
+        zone |= column(st, c).notna()
+    forbidden = sdt_s.notna() & column(st, "stop_id").isna() & zone
     notices.add_frame(
         "forbidden_shape_dist_traveled",
         pd.DataFrame(
             {
                 "csvRowNumber": st["csv_row"][forbidden],
-                "tripId": _col(st, "trip_id")[forbidden],
-                "locationGroupId": _col(st, "location_group_id")[forbidden].fillna(""),
-                "locationId": _col(st, "location_id")[forbidden].fillna(""),
+                "tripId": column(st, "trip_id")[forbidden],
+                "locationGroupId": column(st, "location_group_id")[forbidden].fillna(""),
+                "locationId": column(st, "location_id")[forbidden].fillna(""),
                 "shapeDistTraveled": sdt_s[forbidden],
             }
         ),
@@ -477,8 +442,8 @@ def check_travel_speed(feed: Feed, notices: Notices) -> None:
         return
     n = len(order)
     # Trip -> route -> speed limit; trips unknown in trips.txt or with a broken route are skipped.
-    trip_pos_u = lookup(_col(st, "trip_id"), _col(trips, "trip_id"))[order]
-    route_pos_t = lookup(_col(trips, "route_id"), _col(routes, "route_id"))
+    trip_pos_u = lookup(column(st, "trip_id"), column(trips, "trip_id"))[order]
+    route_pos_t = lookup(column(trips, "route_id"), column(routes, "route_id"))
     limits_r = max_speed_kph(typed_or_na(feed, "routes.txt", "route_type")).to_numpy(
         dtype=float, na_value=200.0
     )
@@ -486,7 +451,7 @@ def check_travel_speed(feed: Feed, notices: Notices) -> None:
     limit = np.where(route_pos >= 0, limits_r[np.maximum(route_pos, 0)], np.nan)
     del route_pos  # per-row temporaries are freed as soon as used: 160 MB each at 20 M rows
     coords = stop_coordinates(feed)
-    stop_pos = lookup(_col(st, "stop_id"), _col(stops, "stop_id"))[order]
+    stop_pos = lookup(column(st, "stop_id"), column(stops, "stop_id"))[order]
     known_stop = stop_pos >= 0
     arr = _np(typed_or_na(feed, "stop_times.txt", "arrival_time"), order)
     dep = _np(typed_or_na(feed, "stop_times.txt", "departure_time"), order)
@@ -649,18 +614,18 @@ class _SpeedCtx:
         return pd.DataFrame(
             {
                 "tripCsvRowNumber": trips["csv_row"].to_numpy()[tp],
-                "tripId": _col(trips, "trip_id").to_numpy(dtype=object)[tp],
-                "routeId": _col(trips, "route_id").to_numpy(dtype=object)[tp],
+                "tripId": column(trips, "trip_id").to_numpy(dtype=object)[tp],
+                "routeId": column(trips, "route_id").to_numpy(dtype=object)[tp],
                 "speedKph": sp,
                 "distanceKm": dist,
                 "csvRowNumber1": st["csv_row"].to_numpy()[rows[i1]],
                 "stopSequence1": seq_np[rows[i1]].astype(np.int64),
-                "stopId1": _col(st, "stop_id").take(rows[i1]).to_numpy(dtype=object),
+                "stopId1": column(st, "stop_id").take(rows[i1]).to_numpy(dtype=object),
                 "stopName1": names[self.stop_pos[i1]],
                 "departureTime1": _hhmmss(self.dep[i1]),
                 "csvRowNumber2": st["csv_row"].to_numpy()[rows[i2]],
                 "stopSequence2": seq_np[rows[i2]].astype(np.int64),
-                "stopId2": _col(st, "stop_id").take(rows[i2]).to_numpy(dtype=object),
+                "stopId2": column(st, "stop_id").take(rows[i2]).to_numpy(dtype=object),
                 "stopName2": names[self.stop_pos[i2]],
                 "arrivalTime2": _hhmmss(self.arr[i2]),
             }

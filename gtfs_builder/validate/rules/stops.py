@@ -9,7 +9,8 @@ import pandas as pd
 
 from gtfs_builder.spec import LOCATION_TYPE_NAMES
 from gtfs_builder.validate.notices import Notices, Severity, rule
-from gtfs_builder.validate.rules.stop_times import has_column, lookup, tables_ok
+from gtfs_builder.validate.rules._columns import column, has_column, tables_ok
+from gtfs_builder.validate.rules.stop_times import lookup
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
@@ -17,11 +18,6 @@ if TYPE_CHECKING:
 STOP, STATION, ENTRANCE, GENERIC_NODE, BOARDING_AREA = 0, 1, 2, 3, 4
 
 
-def _col(df: pd.DataFrame, name: str) -> pd.Series:
-    """A string column of ``df``, all <NA> when the header lacks it."""
-    if name in df.columns:
-        return df[name]
-    return pd.Series(pd.NA, index=df.index, dtype="str")
 
 
 def location_type(feed: Feed) -> pd.Series:
@@ -36,8 +32,8 @@ def _frame(stops: pd.DataFrame, mask: pd.Series, **extra: object) -> pd.DataFram
     sel = stops.loc[mask]
     data: dict[str, object] = {
         "csvRowNumber": sel["csv_row"],
-        "stopId": _col(sel, "stop_id"),
-        "stopName": _col(sel, "stop_name"),
+        "stopId": column(sel, "stop_id"),
+        "stopName": column(sel, "stop_name"),
     }
     for key, value in extra.items():
         data[key] = value[mask] if isinstance(value, pd.Series) else value
@@ -71,13 +67,13 @@ def check_parent_station(feed: Feed, notices: Notices) -> None:
     if stops.empty:
         return
     lt = location_type(feed)
-    parent = _col(stops, "parent_station")
+    parent = column(stops, "parent_station")
     has_parent = parent.notna()
     notices.add_frame(
         "station_with_parent_station",
         _frame(stops, has_parent & (lt == STATION), parentStation=parent),
     )
-    platform = ~has_parent & (lt == STOP) & _col(stops, "platform_code").notna()
+    platform = ~has_parent & (lt == STOP) & column(stops, "platform_code").notna()
     notices.add_frame("platform_without_parent_station", _frame(stops, platform))
     needs = ~has_parent & lt.isin([ENTRANCE, GENERIC_NODE, BOARDING_AREA])
     notices.add_frame("location_without_parent_station", _frame(stops, needs, locationType=lt))
@@ -85,7 +81,7 @@ def check_parent_station(feed: Feed, notices: Notices) -> None:
     expected = lt.map(
         {STOP: STATION, ENTRANCE: STATION, GENERIC_NODE: STATION, BOARDING_AREA: STOP}
     )
-    ids = _col(stops, "stop_id")
+    ids = column(stops, "stop_id")
     first = ~ids.duplicated()
     pos = pd.Series(np.arange(len(stops))[first.to_numpy()], index=ids[first].to_numpy())
     ppos = parent.map(pos)
@@ -108,7 +104,7 @@ def check_parent_station(feed: Feed, notices: Notices) -> None:
             locationType=lt,
             parentCsvRowNumber=pd.Series(stops["csv_row"].to_numpy()[bp], index=bad_idx),
             parentStation=parent,
-            parentStopName=pd.Series(_col(stops, "stop_name").to_numpy()[bp], index=bad_idx),
+            parentStopName=pd.Series(column(stops, "stop_name").to_numpy()[bp], index=bad_idx),
             parentLocationType=pd.Series(lt.to_numpy()[bp], index=bad_idx),
             expectedLocationType=expected.astype("Int64"),
         ),
@@ -151,12 +147,12 @@ def check_stop_fields(feed: Feed, notices: Notices) -> None:
             {
                 "csvRowNumber": sel["csv_row"],
                 "locationType": lt[missing_loc].map(LOCATION_TYPE_NAMES),
-                "stopId": _col(sel, "stop_id"),
+                "stopId": column(sel, "stop_id"),
             }
         ),
     )
 
-    name = _col(stops, "stop_name")
+    name = column(stops, "stop_name")
     if has_column(feed, "stops.txt", "stop_name") or has_column(feed, "stops.txt", "location_type"):
         no_name = located & name.isna()
         sel = stops.loc[no_name]
@@ -166,17 +162,21 @@ def check_stop_fields(feed: Feed, notices: Notices) -> None:
                 {
                     "csvRowNumber": sel["csv_row"],
                     "locationType": lt[no_name].map(LOCATION_TYPE_NAMES),
-                    "stopId": _col(sel, "stop_id"),
+                    "stopId": column(sel, "stop_id"),
                 }
             ),
         )
-    desc = _col(stops, "stop_desc")
+    desc = column(stops, "stop_desc")
     same = name.notna() & desc.notna() & (name.str.lower() == desc.str.lower()).fillna(False)
     sel = stops.loc[same]
     notices.add_frame(
         "same_name_and_description_for_stop",
         pd.DataFrame(
-            {"csvRowNumber": sel["csv_row"], "stopId": _col(sel, "stop_id"), "stopDesc": desc[same]}
+            {
+                "csvRowNumber": sel["csv_row"],
+                "stopId": column(sel, "stop_id"),
+                "stopDesc": desc[same],
+            }
         ),
     )
 
@@ -199,10 +199,10 @@ def check_stop_access(feed: Feed, notices: Notices) -> None:
     stops = feed.table("stops.txt")
     if stops.empty or not has_column(feed, "stops.txt", "stop_access"):
         return
-    access = _col(stops, "stop_access")
+    access = column(stops, "stop_access")
     given = access.notna()
     lt = location_type(feed)
-    no_parent = _col(stops, "parent_station").isna()
+    no_parent = column(stops, "parent_station").isna()
     extra = {"stopAccess": access, "locationType": lt}
     notices.add_frame(
         "stop_access_specified_for_stop_with_no_parent_station",
@@ -236,7 +236,7 @@ def check_stop_usage(feed: Feed, notices: Notices) -> None:
         return
     st = feed.table("stop_times.txt")
     # First stop_times row per stop (rows are in file order): an Arrow hash lookup, no groupby.
-    pos = lookup(_col(st, "stop_id"), _col(stops, "stop_id"))
+    pos = lookup(column(st, "stop_id"), column(stops, "stop_id"))
     ok = np.flatnonzero(pos >= 0)
     uniq, first = np.unique(pos[ok], return_index=True)
     ref = np.full(len(stops), np.nan)
@@ -248,9 +248,9 @@ def check_stop_usage(feed: Feed, notices: Notices) -> None:
         feed, "stop_times.txt", "location_group_id"
     ):
         lgs = feed.table("location_group_stops.txt")
-        served = _col(st, "location_group_id").dropna().unique()
-        members = _col(lgs, "stop_id")[_col(lgs, "location_group_id").isin(served)]
-        in_group = _col(stops, "stop_id").isin(members.dropna().unique()).to_numpy()
+        served = column(st, "location_group_id").dropna().unique()
+        members = column(lgs, "stop_id")[column(lgs, "location_group_id").isin(served)]
+        in_group = column(stops, "stop_id").isin(members.dropna().unique()).to_numpy()
     lt = location_type(feed)
     used = ref_row.notna()
     notices.add_frame("stop_without_stop_time", _frame(stops, (lt == STOP) & ~used & ~in_group))
@@ -274,9 +274,9 @@ def check_unused_station(feed: Feed, notices: Notices) -> None:
     if stops.empty:
         return
     lt = location_type(feed)
-    parent = _col(stops, "parent_station")
+    parent = column(stops, "parent_station")
     with_platforms = set(parent[(lt == STOP) & parent.notna()])
-    ids = _col(stops, "stop_id")
+    ids = column(stops, "stop_id")
     unused = (lt == STATION) & ~ids.isin(with_platforms)
     notices.add_frame("unused_station", _frame(stops, unused))
 
@@ -297,7 +297,7 @@ def check_stop_url(feed: Feed, notices: Notices) -> None:
         return
     from gtfs_builder.validate.rules.routes import agency_by_url
 
-    url = _col(stops, "stop_url")
+    url = column(stops, "stop_url")
     agency = feed.table("agency.txt")
     if not agency.empty:
         by_url = agency_by_url(agency)["pos"]
@@ -310,8 +310,8 @@ def check_stop_url(feed: Feed, notices: Notices) -> None:
             pd.DataFrame(
                 {
                     "stopCsvRowNumber": sel["csv_row"].to_numpy(),
-                    "stopId": _col(sel, "stop_id").to_numpy(),
-                    "agencyName": _col(ag, "agency_name").to_numpy(),
+                    "stopId": column(sel, "stop_id").to_numpy(),
+                    "agencyName": column(ag, "agency_name").to_numpy(),
                     "stopUrl": url[hit].to_numpy(),
                     "agencyCsvRowNumber": ag["csv_row"].to_numpy(),
                 }
@@ -320,7 +320,7 @@ def check_stop_url(feed: Feed, notices: Notices) -> None:
     routes = feed.table("routes.txt")
     if routes.empty or "route_url" not in routes.columns:
         return
-    rurl = _col(routes, "route_url").str.lower()
+    rurl = column(routes, "route_url").str.lower()
     rframe = pd.DataFrame({"url": rurl, "pos": np.arange(len(routes))}).dropna()
     rpos = rframe.drop_duplicates("url").set_index("url")["pos"]
     # One notice per distinct (lower-cased) stop URL, as the canonical map keyed by URL.
@@ -334,9 +334,9 @@ def check_stop_url(feed: Feed, notices: Notices) -> None:
         pd.DataFrame(
             {
                 "stopCsvRowNumber": sel["csv_row"].to_numpy(),
-                "stopId": _col(sel, "stop_id").to_numpy(),
+                "stopId": column(sel, "stop_id").to_numpy(),
                 "stopUrl": url[hit].to_numpy(),
-                "routeId": _col(rt, "route_id").to_numpy(),
+                "routeId": column(rt, "route_id").to_numpy(),
                 "routeCsvRowNumber": rt["csv_row"].to_numpy(),
             }
         ),

@@ -13,6 +13,7 @@ import pandas as pd
 
 from gtfs_builder.spec import LOCATION_TYPE_NAMES, ROUTE_TYPE_NAMES
 from gtfs_builder.validate.notices import Notices, Severity, rule
+from gtfs_builder.validate.rules._columns import column
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
@@ -33,11 +34,6 @@ DIRECTIONS = (
 )
 
 
-def col(table: pd.DataFrame, name: str) -> pd.Series:
-    """The column, or an all-<NA> string column when the header lacks it."""
-    if name in table:
-        return table[name]
-    return pd.Series(pd.NA, index=table.index, dtype="str")
 
 
 def stops_index(feed: Feed) -> pd.DataFrame:
@@ -45,8 +41,8 @@ def stops_index(feed: Feed) -> pd.DataFrame:
     stops = feed.table(STOPS)
     frame = pd.DataFrame(
         {
-            "stop_id": col(stops, "stop_id"),
-            "parent": col(stops, "parent_station"),
+            "stop_id": column(stops, "stop_id"),
+            "parent": column(stops, "parent_station"),
             "lat": feed.typed(STOPS, "stop_lat"),
             "lon": feed.typed(STOPS, "stop_lon"),
             "location_type": feed.typed(STOPS, "location_type").fillna(0).astype("int64"),
@@ -100,7 +96,7 @@ def check_transfer_distance(feed: Feed, notices: Notices) -> None:
     table = feed.table(TRANSFERS)
     if table.empty:
         return
-    both = col(table, "from_stop_id").notna() & col(table, "to_stop_id").notna()
+    both = column(table, "from_stop_id").notna() & column(table, "to_stop_id").notna()
     rows = table[both]
     if rows.empty:
         return
@@ -139,11 +135,11 @@ def _ends(table: pd.DataFrame) -> pd.DataFrame:
                     "csv_row": table["csv_row"].to_numpy(),
                     "order": 0 if wants_last else 1,
                     "stop_field": stop_field,
-                    "stop_id": col(table, stop_field).to_numpy(),
+                    "stop_id": column(table, stop_field).to_numpy(),
                     "trip_field": trip_field,
-                    "trip_id": col(table, trip_field).to_numpy(),
+                    "trip_id": column(table, trip_field).to_numpy(),
                     "route_field": route_field,
-                    "route_id": col(table, route_field).to_numpy(),
+                    "route_id": column(table, route_field).to_numpy(),
                     "wants_last": wants_last,
                     "transfer_type": table["_type"].to_numpy(),
                 }
@@ -212,7 +208,7 @@ def check_transfer_references(feed: Feed, notices: Notices) -> None:
 
     trips = feed.table("trips.txt")
     trip_route = (
-        pd.Series(col(trips, "route_id").to_numpy(), index=col(trips, "trip_id").to_numpy())
+        pd.Series(column(trips, "route_id").to_numpy(), index=column(trips, "trip_id").to_numpy())
         .loc[lambda s: s.index.notna()]
         .loc[lambda s: ~s.index.duplicated()]
     )
@@ -239,7 +235,7 @@ def check_transfer_references(feed: Feed, notices: Notices) -> None:
     stop_times = feed.table("stop_times.txt")
     named_trips = pd.concat([with_trip["trip_id"], ends["trip_id"]]).dropna().unique()
     st = stop_times.loc[
-        col(stop_times, "trip_id").isin(named_trips) & col(stop_times, "stop_id").notna(),
+        column(stop_times, "trip_id").isin(named_trips) & column(stop_times, "stop_id").notna(),
         ["trip_id", "stop_id", "csv_row"],
     ]
     served = set(zip(st["trip_id"], st["stop_id"], strict=True))
@@ -257,7 +253,7 @@ def _check_trip_stops(
         return
     table = feed.table(STOPS)
     children = pd.DataFrame(
-        {"parent": col(table, "parent_station"), "child": col(table, "stop_id")}
+        {"parent": column(table, "parent_station"), "child": column(table, "stop_id")}
     ).dropna(subset=["parent"])
     station_children = children.groupby("parent")["child"].apply(set)
     ok = []
@@ -338,15 +334,15 @@ def _check_in_seat_route_types(table: pd.DataFrame, feed: Feed, notices: Notices
     route_type = (
         pd.Series(
             feed.typed("routes.txt", "route_type").to_numpy(),
-            index=col(routes, "route_id").to_numpy(),
+            index=column(routes, "route_id").to_numpy(),
         )
         .loc[lambda s: s.index.notna()]
         .loc[lambda s: ~s.index.duplicated()]
     )
     rows = table[
         (table["_type"] == IN_SEAT_ALLOWED).fillna(False)
-        & col(table, "from_route_id").isin(route_type.index)
-        & col(table, "to_route_id").isin(route_type.index)
+        & column(table, "from_route_id").isin(route_type.index)
+        & column(table, "to_route_id").isin(route_type.index)
     ]
     from_type = rows["from_route_id"].map(route_type)
     to_type = rows["to_route_id"].map(route_type)

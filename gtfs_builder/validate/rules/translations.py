@@ -21,7 +21,7 @@ import pandas as pd
 from gtfs_builder import spec
 from gtfs_builder.validate import fieldtypes
 from gtfs_builder.validate.notices import NOTICE_TYPES, Notices, Severity, rule
-from gtfs_builder.validate.rules.transfers import col
+from gtfs_builder.validate.rules._columns import column
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
@@ -62,17 +62,17 @@ def _resolved(feed: Feed, parent: str, rows: pd.DataFrame) -> pd.Series:
     if fspec.single_row:
         return pd.Series(not table.empty, index=rows.index)
     if len(keys) == 1:
-        return rows["record_id"].isin(set(col(table, keys[0]).dropna()))
+        return rows["record_id"].isin(set(column(table, keys[0]).dropna()))
     if parent not in COMPOSITE_KEYS:
         return pd.Series(False, index=rows.index)
     id_col, sub_col = COMPOSITE_KEYS[parent]
     others = [k for k in keys if k not in (id_col, sub_col)]
     usable = table
     for other in others:
-        usable = usable[col(usable, other).isna()]
+        usable = usable[column(usable, other).isna()]
     known = pd.DataFrame(
         {
-            "a": col(usable, id_col).astype("object"),
+            "a": column(usable, id_col).astype("object"),
             "b": feed.typed(parent, sub_col).reindex(usable.index).astype("object"),
         }
     ).dropna()
@@ -115,10 +115,10 @@ def check_translations(feed: Feed, notices: Notices) -> None:
     frame = pd.DataFrame(
         {
             "csv_row": table["csv_row"],
-            "table_name": col(table, "table_name"),
-            "record_id": col(table, "record_id"),
-            "record_sub_id": col(table, "record_sub_id"),
-            "field_value": col(table, "field_value"),
+            "table_name": column(table, "table_name"),
+            "record_id": column(table, "record_id"),
+            "record_sub_id": column(table, "record_sub_id"),
+            "field_value": column(table, "field_value"),
         }
     )
     frame["parent"] = frame["table_name"].fillna("") + ".txt"

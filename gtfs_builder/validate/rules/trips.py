@@ -10,16 +10,13 @@ import pandas as pd
 
 from gtfs_builder.spec import ROUTE_TYPE_NAMES
 from gtfs_builder.validate.notices import Notices, Severity, rule
+from gtfs_builder.validate.rules._columns import column, has_column, tables_ok, typed_or_na
 from gtfs_builder.validate.rules.stop_times import (
-    _col,
-    has_column,
     lookup,
     pick,
-    tables_ok,
     trip_bounds,
     trip_code_of,
     trip_order,
-    typed_or_na,
 )
 
 if TYPE_CHECKING:
@@ -43,8 +40,8 @@ def check_trip_usage(feed: Feed, notices: Notices) -> None:
     if trips.empty:
         return
     st = feed.table("stop_times.txt")
-    counts = _col(st, "trip_id").value_counts()
-    tid = _col(trips, "trip_id")
+    counts = column(st, "trip_id").value_counts()
+    tid = column(trips, "trip_id")
     n = tid.map(counts).fillna(0)
     unusable = n <= 1
     notices.add_frame(
@@ -76,11 +73,11 @@ def check_bike_allowance(feed: Feed, notices: Notices) -> None:
     if trips.empty or routes.empty:
         return
     rtype = typed_or_na(feed, "routes.txt", "route_type")
-    ferries = set(_col(routes, "route_id")[(rtype == FERRY).fillna(False)])
+    ferries = set(column(routes, "route_id")[(rtype == FERRY).fillna(False)])
     if not ferries:
         return
     bikes = typed_or_na(feed, "trips.txt", "bikes_allowed")
-    ferry = _col(trips, "route_id").isin(ferries)
+    ferry = column(trips, "route_id").isin(ferries)
     missing = ferry & ~bikes.isin([1, 2]).fillna(False)
     sel = trips.loc[missing]
     notices.add_frame(
@@ -88,8 +85,8 @@ def check_bike_allowance(feed: Feed, notices: Notices) -> None:
         pd.DataFrame(
             {
                 "csvRowNumber": sel["csv_row"],
-                "routeId": _col(sel, "route_id"),
-                "tripId": _col(sel, "trip_id"),
+                "routeId": column(sel, "route_id"),
+                "tripId": column(sel, "trip_id"),
             }
         ),
     )
@@ -106,7 +103,7 @@ def service_dates(feed: Feed) -> dict[str, set[int]]:
             typed_or_na(feed, "calendar.txt", d).fillna(0).to_numpy(dtype=int)
             for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
         ]
-        sid = _col(cal, "service_id").to_numpy(dtype=object)
+        sid = column(cal, "service_id").to_numpy(dtype=object)
         for i in range(len(cal)):  # per service, not per stop_times row
             if pd.isna(start.iloc[i]) or pd.isna(end.iloc[i]) or pd.isna(sid[i]):
                 continue
@@ -128,7 +125,7 @@ def service_dates(feed: Feed) -> dict[str, set[int]]:
     if not cd.empty:
         date = typed_or_na(feed, "calendar_dates.txt", "date")
         ex = typed_or_na(feed, "calendar_dates.txt", "exception_type")
-        frame = pd.DataFrame({"s": _col(cd, "service_id"), "d": date, "x": ex}).dropna()
+        frame = pd.DataFrame({"s": column(cd, "service_id"), "d": date, "x": ex}).dropna()
         for s, d, x in frame.itertuples(index=False):  # per calendar date row (small table)
             if x == 1:
                 out.setdefault(s, set()).add(int(d))
@@ -154,7 +151,7 @@ def check_block_overlap(feed: Feed, notices: Notices) -> None:
     st = feed.table("stop_times.txt")
     if trips.empty or st.empty or not has_column(feed, "trips.txt", "block_id"):
         return
-    block = _col(trips, "block_id")
+    block = column(trips, "block_id")
     if block.isna().all():
         return
     order, tcode = trip_order(feed)
@@ -165,7 +162,7 @@ def check_block_overlap(feed: Feed, notices: Notices) -> None:
     arr_s = arr.to_numpy(dtype=float, na_value=np.nan)[order]
     dep_s = dep.to_numpy(dtype=float, na_value=np.nan)[order]
     in_block = np.flatnonzero(block.notna().to_numpy())
-    code = trip_code_of(feed, _col(trips, "trip_id").iloc[in_block])
+    code = trip_code_of(feed, column(trips, "trip_id").iloc[in_block])
     has = code >= 0
     in_block, code = in_block[has], code[has]
     lo, hi = trip_bounds(tcode, int(tcode.max()) + 1)
@@ -192,7 +189,7 @@ def check_block_overlap(feed: Feed, notices: Notices) -> None:
     i, j = i[keep], j[keep]
     if len(i) == 0:
         return
-    service = _col(trips, "service_id").to_numpy(dtype=object, na_value=None)
+    service = column(trips, "service_id").to_numpy(dtype=object, na_value=None)
     sa, sb = service[in_block[i]], service[in_block[j]]
     dates = service_dates(feed)
     common: dict[tuple[object, object], int | None] = {}
@@ -204,7 +201,7 @@ def check_block_overlap(feed: Feed, notices: Notices) -> None:
     if not ok.any():
         return
     ta, tb = in_block[i[ok]], in_block[j[ok]]
-    tid = _col(trips, "trip_id").to_numpy(dtype=object)
+    tid = column(trips, "trip_id").to_numpy(dtype=object)
     rows = trips["csv_row"].to_numpy()
     notices.add_frame(
         "block_trips_with_overlapping_stop_times",
@@ -241,11 +238,11 @@ def check_block_route_type(feed: Feed, notices: Notices) -> None:
     if trips.empty or not has_column(feed, "trips.txt", "block_id"):
         return
     rtype = typed_or_na(feed, "routes.txt", "route_type").to_numpy(dtype=float, na_value=np.nan)
-    rpos = lookup(_col(trips, "route_id"), _col(routes, "route_id"))
+    rpos = lookup(column(trips, "route_id"), column(routes, "route_id"))
     tr = pd.DataFrame(
         {
-            "block": _col(trips, "block_id"),
-            "route": _col(trips, "route_id"),
+            "block": column(trips, "block_id"),
+            "route": column(trips, "route_id"),
             "type": np.where(rpos >= 0, rtype[np.maximum(rpos, 0)], np.nan),
             "known": rpos >= 0,
         }
@@ -299,14 +296,14 @@ def check_headsign(feed: Feed, notices: Notices) -> None:
     stops = feed.table("stops.txt")
     if trips.empty or st.empty or stops.empty:
         return
-    head = _col(trips, "trip_headsign")
+    head = column(trips, "trip_headsign")
     if head.isna().all():
         return
     order, tcode = trip_order(feed)
     if len(order) < 2:
         return
     tpos = np.flatnonzero(head.notna().to_numpy())
-    code = trip_code_of(feed, _col(trips, "trip_id").iloc[tpos])
+    code = trip_code_of(feed, column(trips, "trip_id").iloc[tpos])
     has = code >= 0
     tpos, code = tpos[has], code[has]
     if len(tpos) == 0:
@@ -331,8 +328,8 @@ def check_headsign(feed: Feed, notices: Notices) -> None:
     owner = np.repeat(np.arange(len(code)), cnt)
     within = np.arange(len(owner)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
     sorted_pos = lo[code][owner] + within
-    stop_pos = lookup(_col(st, "stop_id"), _col(stops, "stop_id"))[order[sorted_pos]]
-    names = _col(stops, "stop_name").str.lower().to_numpy(dtype=object, na_value=None)
+    stop_pos = lookup(column(st, "stop_id"), column(stops, "stop_id"))[order[sorted_pos]]
+    names = column(stops, "stop_name").str.lower().to_numpy(dtype=object, na_value=None)
     stop_name = np.where(stop_pos >= 0, names[np.maximum(stop_pos, 0)], None)
     heads = head.str.lower().to_numpy(dtype=object, na_value=None)[tpos][owner]
     hit = np.flatnonzero(stop_name == heads)
@@ -343,14 +340,14 @@ def check_headsign(feed: Feed, notices: Notices) -> None:
     t = owner[hit]
     seq = typed_or_na(feed, "stop_times.txt", "stop_sequence").astype("Float64")
     seq_np = seq.to_numpy(dtype=float, na_value=np.nan)
-    stop_ids = _col(st, "stop_id").to_numpy(dtype=object)
+    stop_ids = column(st, "stop_id").to_numpy(dtype=object)
     last_rows = order[hi[code[t]] - 1]
     notices.add_frame(
         "trip_headsign_matches_intermediate_stop",
         pd.DataFrame(
             {
                 "csvRowNumber": trips["csv_row"].to_numpy()[tpos[t]],
-                "tripId": _col(trips, "trip_id").to_numpy(dtype=object)[tpos[t]],
+                "tripId": column(trips, "trip_id").to_numpy(dtype=object)[tpos[t]],
                 "tripHeadsign": head.to_numpy(dtype=object)[tpos[t]],
                 "stopId1": stop_ids[order[sorted_pos[hit]]],
                 "stopSequence": seq_np[order[sorted_pos[hit]]].astype(np.int64),
