@@ -25,20 +25,6 @@ import pyarrow.csv as pacsv
 
 from gtfs_builder import spec
 
-FILE_ORDER = (
-    "agency.txt",
-    "stops.txt",
-    "routes.txt",
-    "trips.txt",
-    "stop_times.txt",
-    "calendar.txt",
-    "calendar_dates.txt",
-    "frequencies.txt",
-    "shapes.txt",
-    "transfers.txt",
-    "feed_info.txt",
-    "translations.txt",
-)
 SORT_KEYS = {
     "agency.txt": ["agency_id"],
     "stops.txt": ["stop_id"],
@@ -206,9 +192,9 @@ def write_feed(tables: dict[str, pd.DataFrame], output: Path | str) -> Path:
     """Write the non-empty tables to ``output`` (a zip), atomically and byte-for-byte stable."""
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    names = [n for n in FILE_ORDER if n in tables] + sorted(
-        n for n in tables if n not in FILE_ORDER
-    )
+    # files in the GTFS reference's order (spec.FILES), then any others by name
+    known = [n for n in spec.FILES if n in tables]
+    names = known + sorted(set(tables) - set(known))
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
