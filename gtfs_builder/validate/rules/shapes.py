@@ -10,7 +10,15 @@ import pandas as pd
 
 from gtfs_builder.validate.notices import Notices, Severity, rule
 from gtfs_builder.validate.rules._columns import column, tables_ok, typed_or_na
-from gtfs_builder.validate.rules.stop_times import haversine_m
+from gtfs_builder.validate.rules.stop_times import (
+    haversine_m,
+    lookup,
+    pick,
+    stop_coordinates,
+    trip_bounds,
+    trip_code_of,
+    trip_order,
+)
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
@@ -158,14 +166,6 @@ def check_trip_shape_distance(feed: Feed, notices: Notices) -> None:
     """A trip cannot travel further along its shape than the shape is long."""
     if not tables_ok(feed, "trips.txt", "stop_times.txt", "shapes.txt"):
         return  # the canonical validator skips checks on a table it could not parse
-    from gtfs_builder.validate.rules.stop_times import (
-        lookup,
-        pick,
-        stop_coordinates,
-        trip_bounds,
-        trip_code_of,
-        trip_order,
-    )
 
     trips = feed.table("trips.txt")
     st = feed.table("stop_times.txt")
@@ -472,13 +472,6 @@ def check_stops_match_shape(feed: Feed, notices: Notices) -> None:
     """Stops must lie along their trip's shape, in order: else maps and arrivals are wrong."""
     if not tables_ok(feed, "stops.txt", "trips.txt", "routes.txt", "stop_times.txt", "shapes.txt"):
         return  # the canonical validator skips checks on a table it could not parse
-    from gtfs_builder.validate.rules.stop_times import (
-        lookup,
-        stop_coordinates,
-        trip_bounds,
-        trip_code_of,
-        trip_order,
-    )
 
     trips = feed.table("trips.txt")
     st = feed.table("stop_times.txt")
