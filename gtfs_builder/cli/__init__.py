@@ -18,11 +18,15 @@ def main() -> None:
 
 
 def _register() -> None:
-    from gtfs_builder.cli import build_cmd, plan_cmd, validate_cmd
+    """Add the ``COMMANDS`` of every ``gtfs_builder/cli/*_cmd.py`` module, in name order."""
+    import importlib
+    import pkgutil
 
-    for module in (build_cmd, validate_cmd, plan_cmd):
-        for command in module.COMMANDS:
-            main.add_command(command)
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.endswith("_cmd"):
+            module = importlib.import_module(f"{__name__}.{info.name}")
+            for command in module.COMMANDS:
+                main.add_command(command)
 
 
 _register()
