@@ -45,7 +45,7 @@ def render() -> str:
         family = nt.rule.split(".")[0] if nt else ""
         desc = row["description"].replace("|", "\\|")
         lines.append(
-            f"| `{row['code']}` | {row['severity']} | {'yes' if nt else 'no'} | {family} | {desc} |"
+            f"| <a id=\"{row['code']}\"></a>`{row['code']}` | {row['severity']} | {'yes' if nt else 'no'} | {family} | {desc} |"
         )
     own = sorted(c for c in NOTICE_TYPES if c not in names)
     if own:
@@ -58,7 +58,7 @@ def render() -> str:
         ]
         for code in own:
             nt = NOTICE_TYPES[code]
-            lines.append(f"| `{code}` | {nt.severity.name} | {nt.rule.split('.')[0]} | {nt.doc} |")
+            lines.append(f"| <a id=\"{code}\"></a>`{code}` | {nt.severity.name} | {nt.rule.split('.')[0]} | {nt.doc} |")
     return "\n".join(lines) + "\n"
 
 
