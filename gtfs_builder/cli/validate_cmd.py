@@ -13,14 +13,20 @@ FAIL_ON = ("error", "warning", "never")
 @click.command(
     "validate",
     epilog="Example:\n\n  gtfs-builder validate feed.zip -o report.json --date 2025-06-01"
-    " --fail-on warning\n\nExit status: 0 nothing at or above --fail-on, 1 there is, 2 the input"
-    " cannot be read.",
+    " --fail-on warning\n\n  gtfs-builder validate feed.zip --html report/ --max-samples 0"
+    "\n\nExit status: 0 nothing at or above --fail-on, 1 there is, 2 the input cannot be read.",
 )
 @click.argument("path", type=click.Path(path_type=str))
 @click.option(
     "-o", "--output", "output", type=click.Path(dir_okay=False), help="Write report.json."
 )
-@click.option("--html", "html", type=click.Path(dir_okay=False), help="Write an HTML report.")
+@click.option(
+    "--html",
+    "html",
+    type=click.Path(),
+    help="Write the HTML report: a .html file, or a directory (report.html in it); big reports"
+    " put their data in <name>-data/ beside the page.",
+)
 @click.option("--date", "date", help="'Today' for date-dependent rules (YYYY-MM-DD).")
 @click.option("--country-code", "country_code", help="ISO country code for phone numbers.")
 @click.option(
@@ -36,6 +42,14 @@ FAIL_ON = ("error", "warning", "never")
     type=click.Path(dir_okay=False),
     help="YAML/JSON config: {disable: [codes], severity: {code: WARNING}}.",
 )
+@click.option(
+    "--max-samples",
+    "max_samples",
+    type=click.IntRange(min=0),
+    default=100,
+    show_default=True,
+    help="Samples kept per notice code in the reports; 0 keeps every notice.",
+)
 def validate(
     path: str,
     output: str | None,
@@ -44,6 +58,7 @@ def validate(
     country_code: str | None,
     fail_on: str,
     rules: str | None,
+    max_samples: int,
 ) -> None:
     """Validate the GTFS feed at PATH (a zip or a folder) and print a summary."""
     from gtfs_builder.validate import InputError
@@ -61,7 +76,9 @@ def validate(
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     try:
-        report = run(path, date=day, country_code=country_code, config=config)
+        report = run(
+            path, date=day, country_code=country_code, config=config, max_samples=max_samples
+        )
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

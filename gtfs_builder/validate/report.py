@@ -1,9 +1,9 @@
-"""``Report``: the canonical report.json shape, a terminal summary and an HTML page."""
+"""``Report``: the canonical report.json shape, a terminal summary and an HTML page (the page
+itself is ``gtfs_builder.render.report_page``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severit
 
 
 class Report:
-    """The result of one validation run: exact counts per code and capped samples."""
+    """The result of one validation run: exact counts per code and (capped) samples."""
 
     def __init__(
         self,
@@ -116,7 +116,7 @@ class Report:
             sev = self.severity(code).name
             lines.append(f"  {sev:<7} {code}: {self.count(code)}")
             shown += 1
-            for sample in self.notices.samples.get(code, [])[:samples_per_code]:
+            for sample in self.notices.head(code, samples_per_code):
                 if len(lines) >= budget:
                     break
                 text = ", ".join(f"{k}={v}" for k, v in sample.items() if v is not None)
@@ -127,30 +127,13 @@ class Report:
             lines.append("  no notices")
         return "\n".join(lines[:max_lines])
 
-    def write_html(self, path: str | Path) -> None:
-        counts = self.counts()
-        parts = [
-            "<!doctype html><html><head><meta charset='utf-8'><title>GTFS validation report"
-            "</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:"
-            "collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:90%}"
-            ".ERROR{color:#b00}.WARNING{color:#a60}.INFO{color:#06a}</style></head><body>",
-            f"<h1>GTFS validation report</h1><p>{html.escape(self.input)}<br>",
-            f"{counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, "
-            f"{counts[Severity.INFO]} infos</p>",
-        ]
-        for code in self._ordered():
-            sev = self.severity(code).name
-            samples = self.notices.samples.get(code, [])
-            parts.append(
-                f"<details><summary class='{sev}'><b>{sev}</b> {html.escape(code)}: "
-                f"{self.count(code)}</summary>"
-            )
-            keys = list(dict.fromkeys(k for s in samples for k in s))
-            parts.append("<table><tr>" + "".join(f"<th>{html.escape(k)}</th>" for k in keys))
-            for s in samples[:50]:
-                parts.append(
-                    "<tr>" + "".join(f"<td>{html.escape(str(s.get(k, '')))}</td>" for k in keys)
-                )
-            parts.append("</table></details>")
-        parts.append("</body></html>")
-        Path(path).write_text("\n".join(parts), encoding="utf-8")
+    def write_html(self, path: str | Path) -> Path:
+        """Write the HTML report: ``path`` is a ``.html`` file (its data, when the samples are
+        many, goes to ``<stem>-data/`` beside it) or a directory (``report.html`` in it).
+        Usable with a million notices: see ``gtfs_builder.render.report_page``."""
+        from gtfs_builder.render.report_page import write_report_page
+
+        path = Path(path)
+        if path.suffix.lower() in (".html", ".htm") and not path.is_dir():
+            return write_report_page(self, path.parent, name=path.name)
+        return write_report_page(self, path)
