@@ -7,6 +7,7 @@ departures), never with a Python loop per row.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,10 +24,18 @@ def _frame(columns: dict[str, object]) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
+def _with_extra(df: pd.DataFrame, extras: list[dict[str, str]]) -> pd.DataFrame:
+    """Add the entities' ``extra`` columns (unknown to the source format) back, verbatim."""
+    keys = sorted({k for e in extras for k in e if k not in df.columns})
+    for k in keys:
+        df[k] = pd.array([e.get(k) for e in extras], dtype="str")
+    return df
+
+
 def build_agency(net: Network) -> pd.DataFrame:
     rows = [
         {
-            "agency_id": a.id,
+            "agency_id": a.id or None,
             "agency_name": a.name,
             "agency_url": a.url,
             "agency_timezone": a.timezone,
@@ -37,10 +46,12 @@ def build_agency(net: Network) -> pd.DataFrame:
         }
         for a in net.agencies
     ]
-    return pd.DataFrame(rows)
+    return _with_extra(pd.DataFrame(rows), [a.extra for a in net.agencies])
 
 
 def build_stops(net: Network) -> pd.DataFrame:
+    if net.literal:
+        return _literal_stops(net)
     rows = [
         {
             "stop_id": s.id,
@@ -61,14 +72,37 @@ def build_stops(net: Network) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     for col in ("location_type", "wheelchair_boarding"):
         df[col] = df[col].astype("Int64")
-    return df
+    return _with_extra(df, [s.extra for s in net.stops])
+
+
+def _literal_stops(net: Network) -> pd.DataFrame:
+    """Stops as given: coordinates unrounded, stop_timezone only where the source has one."""
+    df = pd.DataFrame(
+        {
+            "stop_id": [s.id for s in net.stops],
+            "stop_code": [s.code for s in net.stops],
+            "stop_name": [s.name or None for s in net.stops],
+            "stop_desc": [s.desc for s in net.stops],
+            "stop_lat": pd.array([s.lat for s in net.stops], dtype="Float64"),
+            "stop_lon": pd.array([s.lon for s in net.stops], dtype="Float64"),
+            "stop_url": [s.url for s in net.stops],
+            "location_type": pd.array([s.location_type for s in net.stops], dtype="Int64"),
+            "parent_station": [s.parent for s in net.stops],
+            "stop_timezone": [s.timezone if s.zone_given else None for s in net.stops],
+            "wheelchair_boarding": pd.array(
+                [s.wheelchair_boarding for s in net.stops], dtype="Int64"
+            ),
+            "platform_code": [s.platform_code for s in net.stops],
+        }
+    )
+    return _with_extra(df, [s.extra for s in net.stops])
 
 
 def build_routes(net: Network) -> pd.DataFrame:
     rows = [
         {
             "route_id": r.id,
-            "agency_id": r.agency,
+            "agency_id": r.agency or None,
             "route_short_name": r.short_name,
             "route_long_name": r.long_name,
             "route_desc": r.desc,
@@ -82,21 +116,23 @@ def build_routes(net: Network) -> pd.DataFrame:
     ]
     df = pd.DataFrame(rows)
     df["route_sort_order"] = df["route_sort_order"].astype("Int64")
-    return df
+    return _with_extra(df, [r.extra for r in net.routes])
 
 
 def build_calendar(net: Network) -> pd.DataFrame:
     names = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
     rows = []
+    extras = []
     for s in net.services:
         if s.weekdays is None or s.start_date is None or s.end_date is None:
             continue
+        extras.append(s.extra)
         row: dict[str, object] = {"service_id": s.id}
         row.update({n: int(flag) for n, flag in zip(names, s.weekdays, strict=True)})
         row["start_date"] = s.start_date.strftime("%Y%m%d")
         row["end_date"] = s.end_date.strftime("%Y%m%d")
         rows.append(row)
-    return pd.DataFrame(rows)
+    return _with_extra(pd.DataFrame(rows), extras)
 
 
 def build_calendar_dates(net: Network) -> pd.DataFrame:
@@ -111,6 +147,21 @@ def build_calendar_dates(net: Network) -> pd.DataFrame:
 
 def build_feed_info(net: Network) -> pd.DataFrame:
     f = net.feed
+    if net.literal:  # as given, no defaults; none at all when the source has no 'feed'
+        if not net.has_feed:
+            return pd.DataFrame()
+        row = {
+            "feed_publisher_name": f.publisher_name or None,
+            "feed_publisher_url": f.publisher_url or None,
+            "feed_lang": f.lang or None,
+            "default_lang": f.default_lang,
+            "feed_start_date": f.start_date.strftime("%Y%m%d") if f.start_date else None,
+            "feed_end_date": f.end_date.strftime("%Y%m%d") if f.end_date else None,
+            "feed_version": f.version,
+            "feed_contact_email": f.contact_email,
+            "feed_contact_url": f.contact_url,
+        }
+        return _with_extra(pd.DataFrame([row]), [f.extra])
     starts = [d for s in net.services for d in ([s.start_date] if s.start_date else []) + s.added]
     ends = [d for s in net.services for d in ([s.end_date] if s.end_date else []) + s.added]
     start = f.start_date or (min(starts) if starts else None)
@@ -126,7 +177,7 @@ def build_feed_info(net: Network) -> pd.DataFrame:
         "feed_contact_email": f.contact_email,
         "feed_contact_url": f.contact_url,
     }
-    return pd.DataFrame([row])
+    return _with_extra(pd.DataFrame([row]), [f.extra])
 
 
 def build_translations(net: Network) -> pd.DataFrame:
@@ -160,6 +211,7 @@ def build_translations(net: Network) -> pd.DataFrame:
             for t in net.translations
         ]
     )
+    extra = _with_extra(extra, [t.extra for t in net.translations])
     if not extra.empty:
         df = pd.concat([df, extra], ignore_index=True)
     return df
@@ -181,7 +233,7 @@ def build_transfers(net: Network) -> pd.DataFrame:
     )
     if not df.empty:
         df["min_transfer_time"] = df["min_transfer_time"].astype("Int64")
-    return df
+    return _with_extra(df, [t.extra for t in net.transfers])
 
 
 # --------------------------------------------------------------------------- trips & stop_times
@@ -201,6 +253,7 @@ class _PatternTrips:
     short_names: list[str | None] = field(default_factory=list)
     headsigns: list[str | None] = field(default_factory=list)
     blocks: list[str | None] = field(default_factory=list)
+    extras: list[dict[str, str]] = field(default_factory=list)
     # regular trips: first-stop departures (agency seconds); offsets shared by the pattern
     starts: list[int] = field(default_factory=list)
     # explicit-timetable trips: full arrays
@@ -220,7 +273,7 @@ class Compiler:
 
     def agency_time(self, t: Time, stop_zone: str, service_id: str) -> int | None:
         """Convert one written time to agency seconds, or record why it cannot be."""
-        zone = t.zone or stop_zone
+        zone = t.zone or (self.tz if self.net.literal else stop_zone)
         service = self.services.get(service_id)
         if service is None:
             return None
@@ -264,7 +317,13 @@ class Compiler:
         """The shape id of the pattern and each stop's distance along it (km)."""
         sh = pattern.shape
         shape_id = (sh.id if sh and sh.id else None) or f"shp_{pattern.id}"
-        if sh and sh.coords:
+        named = self.net.shapes.get(shape_id) if sh and not sh.coords else None
+        if named:  # a shape of the 'shapes' section: its points (distances are recomputed)
+            line = dedupe([(p[0], p[1]) for p in named])
+            dist = (
+                project_stops(line, coords_stops) if len(line) >= 2 else np.zeros(len(coords_stops))
+            )
+        elif sh and sh.coords:
             line = dedupe(sh.coords)
             dist = (
                 project_stops(line, coords_stops) if len(line) >= 2 else np.zeros(len(coords_stops))
@@ -295,9 +354,40 @@ class Compiler:
         else:
             self.trip_ids[trip_id] = where  # located only if a duplicate turns up
 
+    def literal_shape(self, pattern: Pattern) -> tuple[str | None, np.ndarray]:
+        """A literal pattern's shape: the named one of the ``shapes`` section (or none), and the
+        stops' shape_dist_traveled as given (NaN where not)."""
+        dist = np.array(
+            [np.nan if ps.dist is None else float(ps.dist) for ps in pattern.stops], dtype=float
+        )
+        sh = pattern.shape
+        if sh is None or not sh.id:
+            return None, dist
+        if sh.id not in self.shapes:
+            pts = self.net.shapes.get(sh.id)
+            if pts is None and (Path(self.net.root) / FILES_DIR / "shapes.txt").is_file():
+                return sh.id, dist  # shapes.txt is kept as it is in files/
+            if pts is None:
+                self.errors.append(
+                    sh.loc.error(f"unknown shape '{sh.id}' (expected an id of the 'shapes' list)")
+                )
+                return None, dist
+            lat = np.array([p[0] for p in pts], dtype=float)
+            lon = np.array([p[1] for p in pts], dtype=float)
+            cum = np.array([np.nan if p[2] is None else p[2] for p in pts], dtype=float)
+            self.shapes[sh.id] = (lat, lon, cum)
+        return sh.id, dist
+
     def expand(self, route: Route, pattern: Pattern) -> _PatternTrips:
         stops = [self.net.stop(ps.stop_id) for ps in pattern.stops]
-        shape_id, dist = self.shape_for(pattern, [(s.lat, s.lon) for s in stops])
+        if self.net.literal:
+            shape_id, dist = self.literal_shape(pattern)
+        else:
+            shape_id, dist = self.shape_for(pattern, [(s.lat, s.lon) for s in stops])
+            given = [k for k, ps in enumerate(pattern.stops) if ps.dist is not None]
+            if given:
+                dist = dist.copy()
+                dist[given] = [pattern.stops[k].dist for k in given]
         out = _PatternTrips(
             route, pattern, shape_id, np.array([s.id for s in stops], dtype=object), dist
         )
@@ -311,14 +401,18 @@ class Compiler:
                 secs = self.agency_time(t, first_zone, trip.service)
                 if secs is None:
                     continue
-                if trip.id:
+                if trip.ids and trip.ids[n]:
+                    trip_id = str(trip.ids[n])
+                elif trip.id:
                     trip_id = trip.id if len(trip.departures) == 1 else f"{trip.id}_{n + 1}"
                 elif trip.short_name and len(trip.departures) == 1:
                     trip_id = f"{pattern.id}_{trip.short_name}"
                 else:
                     trip_id = f"{pattern.id}_{trip.service}_{hhmmss(secs).replace(':', '')}"
                 self.claim_trip_id(trip_id, trip)
-                self._add(out, trip_id, trip.service, trip.short_name, trip.headsign, trip.block)
+                short = trip.short_names[n] if trip.short_names else trip.short_name
+                block = trip.blocks[n] if trip.blocks else trip.block
+                self._add(out, trip_id, trip.service, short, trip.headsign, block, trip.extra)
                 out.starts.append(secs)
         for n, f in enumerate(pattern.frequencies):
             start = self.agency_time(f.start, first_zone, f.service)
@@ -346,6 +440,7 @@ class Compiler:
                 out.short_names += [None] * k
                 out.headsigns += [None] * k
                 out.blocks += [None] * k
+                out.extras += [{}] * k
                 out.starts += starts
             else:
                 self.claim_trip_id(fid, f)
@@ -364,12 +459,14 @@ class Compiler:
         short: str | None,
         headsign: str | None,
         block: str | None,
+        extra: dict[str, str] | None = None,
     ) -> None:
         out.trip_ids.append(trip_id)
         out.services.append(service)
         out.short_names.append(short)
         out.headsigns.append(headsign)
         out.blocks.append(block)
+        out.extras.append(extra or {})
 
     def explicit_trip(
         self, out: _PatternTrips, trip: Trip, stops: list, arr_off: np.ndarray, dep_off: np.ndarray
@@ -455,7 +552,9 @@ class Compiler:
             else f"{out.pattern.id}_{trip.service}_{hhmmss(int(dep[0])).replace(':', '')}"
         )
         self.claim_trip_id(trip_id, trip)
-        self._add(out, trip_id, trip.service, trip.short_name, trip.headsign, trip.block)
+        self._add(
+            out, trip_id, trip.service, trip.short_name, trip.headsign, trip.block, trip.extra
+        )
         out.explicit.append((len(out.trip_ids) - 1, arr, dep, tp))
 
 
@@ -480,7 +579,44 @@ def compile_network(net: Network) -> dict[str, pd.DataFrame]:
         "translations.txt": build_translations(net),
         "transfers.txt": build_transfers(net),
     }
+    for name, df in extra_files(net).items():
+        if name in tables and not tables[name].empty:
+            raise SourceErrors(
+                [
+                    SourceError(
+                        str(Path(net.root) / FILES_DIR / name),
+                        0,
+                        0,
+                        "",
+                        f"'{name}' is also made from the source (expected it in one place only: "
+                        "the source or the files/ folder)",
+                    )
+                ]
+            )
+        tables[name] = df
     return tables
+
+
+FILES_DIR = "files"
+
+
+def extra_files(net: Network) -> dict[str, pd.DataFrame]:
+    """``<source>/files/*.txt``: GTFS files the source format does not model (fares, pathways,
+    levels, attributions, a producer's own files ...), copied into the feed as they are."""
+    folder = Path(net.root) / FILES_DIR
+    if not folder.is_dir():
+        return {}
+    out = {}
+    for path in sorted(folder.glob("*.txt")):
+        try:
+            out[path.name] = pd.read_csv(
+                path, dtype=str, keep_default_na=False, encoding="utf-8-sig"
+            )
+        except (ValueError, OSError, UnicodeDecodeError) as exc:
+            if path.stat().st_size == 0 or "No columns" in str(exc):
+                continue
+            raise SourceErrors([SourceError(str(path), 0, 0, "", f"cannot read: {exc}")]) from None
+    return out
 
 
 def build_trips(expanded: list[_PatternTrips]) -> pd.DataFrame:
@@ -509,6 +645,8 @@ def build_trips(expanded: list[_PatternTrips]) -> pd.DataFrame:
     df = pd.DataFrame(cols)
     for c in ("direction_id", "wheelchair_accessible", "bikes_allowed"):
         df[c] = df[c].astype("Int64")
+    if any(x for e in expanded for x in e.extras):
+        df = _with_extra(df, [x for e in expanded for x in e.extras])
     return df
 
 
@@ -518,6 +656,9 @@ def build_stop_times(comp: Compiler, expanded: list[_PatternTrips]) -> pd.DataFr
     millions of rows never touches a Python string per row."""
     # flat per-pattern-stop attributes; each row points at one pattern stop ("ps")
     ps_stop, ps_seq, ps_dist, ps_tp, ps_head, ps_pick, ps_drop = [], [], [], [], [], [], []
+    ps_untimed: list[bool] = []
+    ps_tpv: list[int | None] = []
+    ps_extra: list[dict[str, str]] = []
     row_ps, row_arr, row_dep, row_tp, row_trip = [], [], [], [], []
     trip_ids: list[str] = []
     trip_len: list[np.ndarray] = []
@@ -536,6 +677,9 @@ def build_stop_times(comp: Compiler, expanded: list[_PatternTrips]) -> pd.DataFr
         ps_head += [ps.headsign for ps in p.stops]
         ps_pick += [ps.pickup for ps in p.stops]
         ps_drop += [ps.drop_off for ps in p.stops]
+        ps_untimed += [ps.untimed for ps in p.stops]
+        ps_tpv += [ps.tp_value for ps in p.stops]
+        ps_extra += [ps.extra for ps in p.stops]
         local = np.arange(base, base + m, dtype=np.int64)
         explicit_idx = {i for i, *_ in e.explicit}
         regular = [i for i in range(len(e.trip_ids)) if i not in explicit_idx]
@@ -587,6 +731,18 @@ def build_stop_times(comp: Compiler, expanded: list[_PatternTrips]) -> pd.DataFr
             "timepoint": np.concatenate(row_tp)[perm],
         }
     )
+    if any(ps_untimed):  # no time at these stops: blank cells
+        blank = np.asarray(ps_untimed, dtype=bool)[ps]
+        for col in ("arrival_time", "departure_time"):
+            cat = df[col].array
+            df[col] = pd.Categorical.from_codes(
+                np.where(blank, -1, cat.codes), categories=cat.categories
+            )
+    if comp.net.literal:  # timepoint as given, blank where not given
+        df["timepoint"] = pd.array(ps_tpv, dtype="Int64").take(ps)
+    if any(ps_extra):
+        for key in sorted({k for e in ps_extra for k in e} - set(df.columns)):
+            df[key] = pd.array([e.get(key) for e in ps_extra], dtype="str").take(ps)
     for col, values, dtype in (
         ("stop_headsign", ps_head, None),
         ("pickup_type", ps_pick, "Int64"),
@@ -615,6 +771,19 @@ def build_frequencies(comp: Compiler) -> pd.DataFrame:
 def build_shapes(comp: Compiler) -> pd.DataFrame:
     if not comp.shapes:
         return pd.DataFrame()
+    if comp.net.literal:  # every point as given: no rounding, distances only where given
+        ids = list(comp.shapes)
+        lats, lons, cums = zip(*comp.shapes.values(), strict=True)
+        sizes = np.array([len(a) for a in lats])
+        return pd.DataFrame(
+            {
+                "shape_id": np.repeat(np.array(ids, dtype=object), sizes),
+                "shape_pt_lat": np.concatenate(lats),
+                "shape_pt_lon": np.concatenate(lons),
+                "shape_pt_sequence": np.concatenate([np.arange(1, n + 1) for n in sizes]),
+                "shape_dist_traveled": np.concatenate(cums),
+            }
+        )
     ids = list(comp.shapes)
     lats, lons, cums = zip(*comp.shapes.values(), strict=True)
     sizes = np.array([len(a) for a in lats])

@@ -8,6 +8,7 @@ located by file, line, column and document path.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import difflib
 import gc
@@ -47,8 +48,10 @@ from gtfs_builder.source.model import (
     Trip,
 )
 
-LIST_KEYS = ("agencies", "stations", "stops", "routes", "services", "transfers", "translations")
-MAP_KEYS = ("feed", "format")
+LIST_KEYS = (
+    "agencies", "stations", "stops", "routes", "services", "transfers", "translations", "shapes",
+)  # fmt: skip
+MAP_KEYS = ("feed", "format", "literal")
 ROUTE_TYPES = {
     "tram": 0,
     "subway": 1,
@@ -523,14 +526,52 @@ def _fast_validator() -> Any:
     return fastjsonschema.compile(draft7)
 
 
+@cache
+def literal_schema() -> dict[str, Any]:
+    """The schema of a literal source (``literal: true``, as written by import): a real feed's
+    ids, URLs and language codes are taken as they are, and a field GTFS lets a feed leave out
+    (an agency id, a stop's coordinates for a node, feed_info) is not required."""
+    s = copy.deepcopy(schema())
+    d = s["$defs"]
+    d["id"] = {"type": "string", "minLength": 1}
+    for name in ("url", "lang", "color"):
+        d[name] = {"type": "string"}
+    for name in ("agency", "feed"):
+        d[name]["properties"]["email" if name == "agency" else "contact_email"] = {"type": "string"}
+    d["names"] = {"type": "string"}
+    for name, keep in (
+        ("feed", []), ("agency", []), ("stop", ["id"]), ("route", ["id"]), ("transfer", []),
+        ("translation", ["table", "field", "language"]),
+    ):  # fmt: skip
+        d[name]["required"] = keep
+    d["transfer"]["properties"]["type"] = {"type": "integer", "minimum": 0}
+    d["translation"]["properties"]["table"] = {"type": "string"}
+    # imported timetables are mostly plain times: try that form first (fastjsonschema tries
+    # anyOf branches in order, and a failed branch costs an exception)
+    d["stop_time"]["anyOf"] = sorted(d["stop_time"]["anyOf"], key=lambda b: "$ref" not in b)
+    d["route"]["properties"]["patterns"] = {"type": "array", "items": {"$ref": "#/$defs/pattern"}}
+    s["required"] = ["agencies", "routes"]
+    s["properties"]["services"] = {"type": "array", "items": {"$ref": "#/$defs/service"}}
+    return s
+
+
+@cache
+def _fast_literal_validator() -> Any:
+    import fastjsonschema
+
+    draft7 = dict(literal_schema(), **{"$schema": "http://json-schema.org/draft-07/schema#"})
+    return fastjsonschema.compile(draft7)
+
+
 def schema_errors(doc: Doc) -> list[SourceError]:
     """Every JSON Schema violation, phrased for people and located."""
+    literal = doc.data.get("literal") is True
     try:
-        _fast_validator()(doc.data)
+        (_fast_literal_validator() if literal else _fast_validator())(doc.data)
         return []
     except Exception:  # invalid (or a schema construct the fast checker lacks): ask jsonschema
         pass
-    validator = jsonschema.Draft202012Validator(schema())
+    validator = jsonschema.Draft202012Validator(literal_schema() if literal else schema())
     out: list[SourceError] = []
     for err in validator.iter_errors(doc.data):
         path = tuple(err.absolute_path)
@@ -607,6 +648,7 @@ class Checker:
         self.doc = doc
         self.root = root
         self.errors: list[SourceError] = []
+        self.literal = doc.data.get("literal") is True
 
     def err(self, path: Path_, message: str, key: bool = False) -> None:
         self.errors.append(self.doc.loc(path, key=key).error(message))
@@ -697,12 +739,16 @@ class Checker:
     def build(self, name: str) -> Network:
         d = self.doc.data
         feed = self.build_feed(d.get("feed") or {})
+        if self.literal and "feed" not in d:
+            feed.lang = ""
         agencies = [
             self.build_agency(a, ("agencies", i), feed.lang)
             for i, a in enumerate(d.get("agencies") or [])
             if isinstance(a, dict)
         ]
-        self.unique([(a.id, ("agencies", i, "id")) for i, a in enumerate(agencies)], "agency")
+        self.unique(
+            [(a.id, ("agencies", i, "id")) for i, a in enumerate(agencies) if a.id], "agency"
+        )
         agency_tz = agencies[0].timezone if agencies else "UTC"
         for i, a in enumerate(agencies[1:], 1):
             if a.timezone != agency_tz:
@@ -755,13 +801,14 @@ class Checker:
                 self.check_ref(t, key, path, route_ids, "route")
             transfers.append(
                 Transfer(
-                    str(t.get("from")),
-                    str(t.get("to")),
+                    t.get("from") if self.literal else str(t.get("from")),
+                    t.get("to") if self.literal else str(t.get("to")),
                     t.get("from_route"),
                     t.get("to_route"),
                     int(t.get("type", 0)) if isinstance(t.get("type"), int) else 0,
                     self.duration(t.get("min_time"), (*path, "min_time")),
                     self.loc(path),
+                    t.get("extra") or {},
                 )
             )
         translations = [
@@ -774,13 +821,34 @@ class Checker:
                 t.get("record_sub_id"),
                 t.get("field_value"),
                 self.loc(("translations", i)),
+                t.get("extra") or {},
             )
             for i, t in enumerate(d.get("translations") or [])
             if isinstance(t, dict)
         ]
-        return Network(
+        net = Network(
             name, str(self.root), feed, agencies, stops, routes, services, transfers, translations
         )
+        net.literal = self.literal
+        net.has_feed = "feed" in d or not self.literal
+        net.shapes = self.build_shapes(d.get("shapes") or [])
+        return net
+
+    def build_shapes(self, shapes: list[Any]) -> dict[str, list[tuple[float, float, float | None]]]:
+        """The ``shapes`` section: points with their own shape_dist_traveled, by shape id."""
+        out: dict[str, list[tuple[float, float, float | None]]] = {}
+        for i, s in enumerate(shapes):
+            if not isinstance(s, dict):
+                continue
+            sid = str(s.get("id"))
+            if sid in out:
+                self.err(("shapes", i, "id"), f"duplicate shape id '{sid}'")
+            out[sid] = [
+                (p[0], p[1], p[2] if len(p) > 2 else None)
+                for p in s.get("points") or []
+                if isinstance(p, list) and len(p) >= 2
+            ]
+        return out
 
     def build_feed(self, f: dict[str, Any]) -> Feed:
         start = self.date(f.get("start_date"), ("feed", "start_date"))
@@ -790,34 +858,40 @@ class Checker:
                 ("feed", "end_date"),
                 f"date range ends before it starts: end_date {end} is before start_date {start}",
             )
-        lang = str(f.get("lang") or "en").lower()
+        lang = str(f.get("lang") or ("" if self.literal else "en"))
+        lang = lang if self.literal else lang.lower()
         return Feed(
             str(f.get("publisher_name", "")),
             str(f.get("publisher_url", "")),
             lang,
-            str(f["default_lang"]).lower() if f.get("default_lang") else None,
+            (f["default_lang"] if self.literal else str(f["default_lang"]).lower())
+            if f.get("default_lang")
+            else None,
             start,
             end,
             f.get("version"),
             f.get("contact_email"),
             f.get("contact_url"),
             self.loc(("feed",)),
+            f.get("extra") or {},
         )
 
     def build_agency(self, a: dict[str, Any], path: Path_, lang: str) -> Agency:
         name, names = self.names(a.get("name"), (*path, "name"), lang, f"agency '{a.get('id')}'")
         tz = self.zone(a.get("timezone"), (*path, "timezone")) or "UTC"
+        lit = self.literal
         return Agency(
-            str(a.get("id")),
+            str(a.get("id")) if not lit or "id" in a else "",
             name,
             names,
             str(a.get("url", "")),
             tz,
-            a["lang"].lower() if a.get("lang") else None,
+            (a["lang"] if lit else a["lang"].lower()) if a.get("lang") else None,
             a.get("phone"),
             a.get("fare_url"),
             a.get("email"),
             self.loc(path),
+            a.get("extra") or {},
         )
 
     def build_stops(self, lang: str, agency_tz: str) -> list[Stop]:
@@ -850,6 +924,7 @@ class Checker:
                     None,
                     s.get("wheelchair_boarding"),
                     self.loc(path),
+                    extra=s.get("extra") or {},
                 )
             )
             for j, p in enumerate(platforms):
@@ -886,25 +961,32 @@ class Checker:
             name, names = self.names(s.get("name"), (*path, "name"), lang, f"stop '{s.get('id')}'")
             tz = self.zone(s.get("timezone"), (*path, "timezone")) if "timezone" in s else agency_tz
             ids.append((str(s.get("id")), (*path, "id")))
+            lit = self.literal
             out.append(
                 Stop(
                     str(s.get("id")),
                     name,
                     names,
-                    _num(s.get("lat")),
-                    _num(s.get("lon")),
+                    s.get("lat") if lit else _num(s.get("lat")),
+                    s.get("lon") if lit else _num(s.get("lon")),
                     tz or agency_tz,
-                    0,
-                    None,
+                    s.get("location_type") if lit else s.get("location_type", 0),
+                    s.get("parent"),
                     s.get("code"),
                     s.get("desc"),
                     s.get("url"),
-                    None,
+                    s.get("platform_code"),
                     s.get("wheelchair_boarding"),
                     self.loc(path),
+                    "timezone" in s or not lit,
+                    s.get("extra") or {},
                 )
             )
         self.unique(ids, "stop")
+        known = {i for i, _ in ids}
+        for i, s in enumerate(self.doc.data.get("stops") or []):
+            if isinstance(s, dict):
+                self.check_ref(s, "parent", ("stops", i), known, "parent station")
         return out
 
     def build_service(self, s: dict[str, Any], path: Path_) -> Service:
@@ -951,7 +1033,10 @@ class Checker:
             added,
             removed,  # type: ignore[arg-type]
             self.loc(path),
+            s.get("extra") or {},
         )
+        if self.literal:  # a feed may define a service that never runs: keep it as it is
+            return svc
         if (not start or not end or end >= start) and not svc.active_dates():
             self.err(
                 path,
@@ -974,8 +1059,11 @@ class Checker:
                 (*path, "agency"),
                 f"unknown agency '{r['agency']}'{suggest(r['agency'], agency_ids)}",
             )
-        rtype = r.get("type", 2)
-        rtype = ROUTE_TYPES.get(rtype, 2) if isinstance(rtype, str) else int(rtype)
+        rtype = r.get("type", None if self.literal else 2)
+        if isinstance(rtype, str):
+            rtype = ROUTE_TYPES.get(rtype, 2)
+        elif rtype is not None:
+            rtype = int(rtype)
         long_name, long_names = (None, {})
         if "long_name" in r:
             long_name, long_names = self.names(
@@ -988,20 +1076,27 @@ class Checker:
         ]
         color = r.get("color")
         text_color = r.get("text_color")
+        if self.literal:
+            color = color.lstrip("#") if isinstance(color, str) else None
+            text_color = text_color.lstrip("#") if isinstance(text_color, str) else None
+        else:
+            color = color.lstrip("#").upper() if isinstance(color, str) else None
+            text_color = text_color.lstrip("#").upper() if isinstance(text_color, str) else None
         return Route(
             str(r.get("id")),
-            str(r.get("agency")),
+            str(r.get("agency")) if "agency" in r or not self.literal else "",
             str(r.get("short_name", "")),
             long_name,
             long_names,
             r.get("desc"),
             rtype,
-            color.lstrip("#").upper() if isinstance(color, str) else None,
-            text_color.lstrip("#").upper() if isinstance(text_color, str) else None,
+            color,
+            text_color,
             r.get("url"),
             r.get("sort_order"),
             patterns,
             self.loc(path),
+            r.get("extra") or {},
         )
 
     def _children(self, stops: dict[str, Stop]) -> dict[str, list[str]]:
@@ -1034,7 +1129,7 @@ class Checker:
                     f"unknown stop '{sid}'{suggest(sid, stops)} (expected "
                     "the id of a station, platform or stop)",
                 )
-            elif stops[sid].location_type == 1:
+            elif stops[sid].location_type == 1 and not self.literal:
                 kids = children.get(sid, [])
                 if len(kids) == 1:
                     sid = kids[0]
@@ -1065,16 +1160,21 @@ class Checker:
                 dwell = self.duration(dwell, (*spath, "dwell")) or 0
             else:
                 dwell *= 60
+            tp = ps.get("timepoint")
             pstops.append(
                 PatternStop(
                     sid,
                     run if k > 0 else None,
                     dwell,
-                    bool(ps.get("timepoint", False)),
+                    bool(tp),
                     ps.get("headsign"),
                     ps.get("pickup"),
                     ps.get("drop_off"),
                     self.loc(spath),
+                    bool(ps.get("untimed", False)),
+                    ps.get("dist"),
+                    None if tp is None else int(tp),
+                    ps.get("extra") or {},
                 )
             )
         trips = []
@@ -1109,6 +1209,10 @@ class Checker:
                     )
                 for n, e in enumerate(t["times"]):
                     epath = (*tpath, "times", n)
+                    if isinstance(e, str):  # one time: arrival = departure
+                        tm = self.time(e, epath)
+                        times.append(StopTimeIn(tm, tm, self.loc(epath)))
+                        continue
                     if not isinstance(e, dict) or not e:
                         times.append(None)
                         continue
@@ -1124,6 +1228,18 @@ class Checker:
                         self.err(
                             (*tpath, "times", n), "the first and last stop need a published time"
                         )
+            lists = {}
+            for key in ("ids", "short_names", "blocks"):
+                if key in t:
+                    lists[key] = t[key]
+                    if not isinstance(t.get("departures"), list) or len(t[key]) != len(
+                        t["departures"]
+                    ):
+                        self.err(
+                            (*tpath, key),
+                            f"'{key}' has {len(t[key])} entries (expected one per entry of "
+                            "'departures')",
+                        )
             trips.append(
                 Trip(
                     t.get("id"),
@@ -1134,6 +1250,10 @@ class Checker:
                     deps,
                     times,
                     self.loc(tpath),
+                    lists.get("ids"),
+                    lists.get("short_names"),
+                    lists.get("blocks"),
+                    t.get("extra") or {},
                 )
             )
         freqs = []
@@ -1224,7 +1344,8 @@ def _num(value: Any) -> float:
 
 
 def digest(doc: Doc, root: Path) -> str:
-    """sha256 of the normalized source (and referenced GeoJSON), so equal input → equal version."""
+    """sha256 of the normalized source (and referenced GeoJSON, and kept files/), so equal input
+    → equal version."""
     h = hashlib.sha256(json.dumps(doc.data, sort_keys=True, ensure_ascii=False).encode())
     for route in doc.data.get("routes") or []:
         for pat in route.get("patterns") or [] if isinstance(route, dict) else []:
@@ -1232,6 +1353,9 @@ def digest(doc: Doc, root: Path) -> str:
             if isinstance(shape, dict) and isinstance(shape.get("geojson"), str):
                 with contextlib.suppress(OSError):
                     h.update((root / shape["geojson"]).read_bytes())
+    for kept in sorted((root / "files").glob("*.txt")):  # files copied into the feed as they are
+        h.update(kept.name.encode())
+        h.update(kept.read_bytes())
     return h.hexdigest()
 
 

@@ -66,6 +66,7 @@ class Feed:
     contact_email: str | None
     contact_url: str | None
     loc: Loc
+    extra: dict[str, str] = field(default_factory=dict)  # unknown columns, written verbatim
 
 
 @dataclass
@@ -80,6 +81,7 @@ class Agency:
     fare_url: str | None
     email: str | None
     loc: Loc
+    extra: dict[str, str] = field(default_factory=dict)  # unknown columns, written verbatim
 
 
 @dataclass
@@ -89,8 +91,8 @@ class Stop:
     id: str
     name: str
     names: dict[str, str]
-    lat: float
-    lon: float
+    lat: float | None  # None only in literal sources
+    lon: float | None
     timezone: str  # resolved: own zone, parent's zone, or the agency zone
     location_type: int
     parent: str | None
@@ -100,6 +102,8 @@ class Stop:
     platform_code: str | None
     wheelchair_boarding: int | None
     loc: Loc
+    zone_given: bool = True  # False: no stop_timezone written (literal sources)
+    extra: dict[str, str] = field(default_factory=dict)  # unknown columns, written verbatim
 
 
 @dataclass
@@ -112,6 +116,10 @@ class PatternStop:
     pickup: int | None
     drop_off: int | None
     loc: Loc
+    untimed: bool = False  # blank arrival/departure at this stop
+    dist: float | None = None  # shape_dist_traveled as given (literal)
+    tp_value: int | None = None  # timepoint as given (literal)
+    extra: dict[str, str] = field(default_factory=dict)  # unknown columns, written verbatim
 
 
 @dataclass
@@ -133,6 +141,10 @@ class Trip:
     departures: list[Time]  # departures from the first stop (one trip each)
     times: list[StopTimeIn | None] | None  # an explicit per-stop timetable (one trip)
     loc: Loc
+    ids: list[str | None] | None = None  # per departure (literal)
+    short_names: list[str | None] | None = None
+    blocks: list[str | None] | None = None
+    extra: dict[str, str] = field(default_factory=dict)  # unknown columns, written verbatim
 
 
 @dataclass
@@ -183,6 +195,7 @@ class Route:
     sort_order: int | None
     patterns: list[Pattern]
     loc: Loc
+    extra: dict[str, str] = field(default_factory=dict)  # unknown columns, written verbatim
 
 
 @dataclass
@@ -194,6 +207,7 @@ class Service:
     added: list[dt.date]
     removed: list[dt.date]
     loc: Loc
+    extra: dict[str, str] = field(default_factory=dict)  # unknown columns, written verbatim
 
     def active_dates(self) -> list[dt.date]:
         """Every date the service runs, sorted."""
@@ -218,6 +232,7 @@ class Transfer:
     type: int
     min_time: int | None  # seconds
     loc: Loc
+    extra: dict[str, str] = field(default_factory=dict)  # unknown columns, written verbatim
 
 
 @dataclass
@@ -230,6 +245,7 @@ class Translation:
     record_sub_id: str | None
     field_value: str | None
     loc: Loc
+    extra: dict[str, str] = field(default_factory=dict)  # unknown columns, written verbatim
 
 
 @dataclass
@@ -246,6 +262,9 @@ class Network:
     transfers: list[Transfer] = field(default_factory=list)
     translations: list[Translation] = field(default_factory=list)
     digest: str = ""  # sha256 of the normalized source (the default feed_version)
+    literal: bool = False  # import mode: write what is given, derive nothing
+    shapes: dict[str, list[tuple[float, float, float | None]]] = field(default_factory=dict)
+    has_feed: bool = True  # False (literal only): no feed_info.txt
 
     @property
     def timezone(self) -> str:
