@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 SOURCES := $(wildcard source/*/)
 NETWORKS := $(patsubst source/%/,%,$(SOURCES))
 
-.PHONY: build test bench lint rules consumers clean help
+.PHONY: build test bench lint rules consumers browser clean help
 
 help:
 	@echo "make build   create .venv, install, build + validate + publish every network in source/ to feeds/"
@@ -23,16 +23,22 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# Publish each network, then render the site of each published feed into feeds/<network>/.
 build: $(VENV)/.installed
 	@set -e; for n in $(NETWORKS); do \
 	  $(BIN)/gtfs-builder publish source/$$n --feeds-dir feeds; \
+	  if [ -f feeds/$$n.zip ]; then $(BIN)/gtfs-builder render feeds/$$n.zip -o feeds/$$n; fi; \
 	done
 
 # Consumers that tests load our feeds into (npm packages, PostgreSQL); see tests/consumers/.
 consumers: $(VENV)/.installed-test
 	bash tests/consumers/install.sh
 
-test: $(VENV)/.installed-test consumers build
+# Headless Chromium (Debian) for the rendered-site tests; see tests/render/.
+browser: $(VENV)/.installed-test
+	bash tests/render/install.sh
+
+test: $(VENV)/.installed-test consumers browser build
 	$(BIN)/ruff check gtfs_builder tests bench
 	$(BIN)/pytest -q
 
