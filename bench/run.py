@@ -1,7 +1,8 @@
 """`python -m bench.run`: the whole benchmark in one run, so every ratio compares like with like.
 
 Steps: make (or reuse) the scaled feeds; time `gtfs-builder validate` and each peer on each, best
-of N, with peak RSS; time `gtfs-builder build` on a generated 2,000-route network; profile our
+of N, with peak RSS; time `gtfs-builder build` on a generated 2,000-route network; time `import`
+(and the rebuild) and `diff` on the feeds up to 2 M rows (`bench/adopt.py`); profile our
 validator at 2 M rows with pyinstrument; check the issue's targets; print the tables and write
 them to `bench/results.md` (plus the raw numbers to `bench/results.json`).
 """
@@ -22,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bench import peers as peers_mod
+from bench.adopt import AdoptResult, bench_adopt, check_adopt_targets, format_adopt_table
 from bench.agree import Agreement, compare, format_agreement
 from bench.build_network import BuildResult, NetworkSpec, bench_build
 from bench.peers import OURS, PEERS, Measurement, measure
@@ -239,6 +241,7 @@ def render(
     build: BuildResult | None,
     profile: Profile | None,
     agreement: Agreement | None = None,
+    adopt: Sequence[AdoptResult] = (),
 ) -> str:
     return "\n".join(
         [
@@ -268,13 +271,23 @@ def render(
             "## Same notices as gtfs-guru? (no rule skipped or weakened for speed)",
             "",
             format_agreement(agreement),
-            "## Targets (issue 5)",
+            "## Targets (issues 5 and 8)",
             "",
             *check_targets(results, build),
+            *check_adopt_targets(adopt),
             "",
             "## Build",
             "",
             format_build_table(build),
+            "## Import and diff",
+            "",
+            "`gtfs-builder import` of each scaled feed, `gtfs-builder build` of the imported "
+            "source (its rows checked, and diffed against the original), and `gtfs-builder diff "
+            "OLD NEW --json` against a modified copy (`bench/adopt.py`: ~1 % of trips moved, one "
+            "route dropped, one stop renamed). Peers only load: partridge one feed, gtfs-kit both "
+            "feeds.",
+            "",
+            format_adopt_table(adopt),
             "## Profile of our validator",
             "",
             format_profile(profile),
@@ -377,6 +390,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--no-profile", action="store_true")
     ap.add_argument("--profile-size", default="2M")
     ap.add_argument("--no-agree", action="store_true", help="skip the notice-count comparison")
+    ap.add_argument("--no-adopt", action="store_true", help="skip the import and diff timings")
+    ap.add_argument(
+        "--adopt-sizes",
+        default=None,
+        help="feed sizes for the import and diff timings (default: those of --sizes up to 3M)",
+    )
+    ap.add_argument(
+        "--only",
+        choices=["adopt"],
+        help="run only this section (adopt: import and diff); the other sections of the last "
+        "results.json (same --out) are kept as they are",
+    )
     ap.add_argument(
         "--agree-size",
         default="2M",
@@ -407,6 +432,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if a.quick:
         a.sizes, a.repeat, a.profile_size, a.agree_size = "0.5M", 1, "0.5M", "0.5M"
         a.build_routes = min(a.build_routes, 200)
+    if a.adopt_sizes is None:
+        a.adopt_sizes = ",".join(
+            s for s in a.sizes.split(",") if s.strip() and parse_size(s) <= 3_000_000
+        )
     return a
 
 
@@ -415,6 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv_text = " ".join(sys.argv[1:] if argv is None else argv) or "(defaults: the full set)"
     try:
         sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+        adopt_sizes = [parse_size(s) for s in args.adopt_sizes.split(",") if s.strip()]
         skip = {s.strip() for s in args.skip_peers.split(",") if s.strip()}
         tools = [t for t in (OURS, *PEERS) if t.name not in skip]
         peers_mod.by_name(sorted(skip))
@@ -430,15 +460,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: list[Measurement] = []
     feeds = {}
     reused_build: BuildResult | None = None
+    adopt: list[AdoptResult] = []
+    kept_agreement: Agreement | None = None
+    kept_profile: Profile | None = None
+    if args.only == "adopt":
+        sizes = []
+        args.no_agree = args.no_build = args.no_profile = True
+        if args.reuse_timings:
+            print("bench: --only adopt already keeps the other sections", file=sys.stderr)
+            return 2
+        previous = args.out.with_suffix(".json")
+        if previous.exists():  # keep the other sections of the last run; redo only this one
+            try:
+                info, results, reused_build = load_results(previous)
+                kept_agreement, kept_profile = load_agreement_profile(previous)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                print(f"bench: not keeping {previous}: {exc}", file=sys.stderr)
     if args.reuse_timings:
         try:
             info, results, reused_build = load_results(args.out.with_suffix(".json"))
+            adopt = load_adopt(args.out.with_suffix(".json"))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             print(f"bench: cannot reuse {args.out.with_suffix('.json')}: {exc}", file=sys.stderr)
             return 2
         for m in results:
             feeds.setdefault(m.rows, scaled_feed(args.base, m.rows, args.cache_dir))
-        sizes = []
+        sizes = adopt_sizes = []
         args.no_build = True
         info["refreshed"] = machine_info()["date"]
     for target in sizes:
@@ -450,7 +497,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.append(measure(tool, sf.path, rows, **_limits(args)))
         _write(args, info, argv_text, results, None, None)
 
-    agreement = None
+    agreement = kept_agreement
     if not args.no_agree and feeds:
         want = parse_size(args.agree_size)
         sf = feeds[min(feeds, key=lambda k: abs(k - want))]
@@ -466,7 +513,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         build = bench_build(args.cache_dir / "build", spec, **_limits(args))
         _write(args, info, argv_text, results, build, None, agreement)
 
-    profile = None
+    if not args.no_adopt:
+        for target in adopt_sizes:
+            sf = feeds.get(target) or scaled_feed(args.base, target, args.cache_dir)
+            rows = sf.stop_times_rows
+            print(f"\n== import and diff: {format_size(rows)} ({rows:,} rows)", flush=True)
+            work = args.cache_dir / "adopt" / f"x{sf.copies}"
+            same_run = [] if args.only else results  # kept results are from an earlier run
+            adopt.append(bench_adopt(sf, work, args.cache_dir, reuse=same_run, **_limits(args)))
+            _write(args, info, argv_text, results, build, None, agreement, adopt)
+
+    profile = kept_profile
     if not args.no_profile:
         target = parse_size(args.profile_size)
         sf = feeds.get(target) or scaled_feed(args.base, target, args.cache_dir)
@@ -476,7 +533,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if profile.error:
             print(f"    profile failed: {profile.error}")
 
-    text = _write(args, info, argv_text, results, build, profile, agreement)
+    text = _write(args, info, argv_text, results, build, profile, agreement, adopt)
     print("\n" + text)
     print(f"written: {args.out}")
     return 0
@@ -501,6 +558,25 @@ def load_results(
     return info, results, build
 
 
+def load_agreement_profile(path: Path) -> tuple[Agreement | None, Profile | None]:
+    """The agreement check and the profile of an earlier run's results.json (for --only)."""
+    raw = json.loads(path.read_text())
+    agreement = profile = None
+    if raw.get("agreement"):
+        a = raw["agreement"]
+        for side in ("ours", "guru"):
+            a[side] = {code: tuple(v) for code, v in a[side].items()}
+        agreement = Agreement(**a)
+    if raw.get("profile"):
+        profile = Profile(**raw["profile"])
+    return agreement, profile
+
+
+def load_adopt(path: Path) -> list[AdoptResult]:
+    """The import and diff timings of an earlier run's results.json (none if it has none)."""
+    return [AdoptResult.from_json(a) for a in json.loads(path.read_text()).get("adopt") or []]
+
+
 def _limits(args: argparse.Namespace) -> dict:
     return {
         "repeat": args.repeat,
@@ -518,9 +594,10 @@ def _write(
     build: BuildResult | None,
     profile: Profile | None,
     agreement: Agreement | None = None,
+    adopt: Sequence[AdoptResult] = (),
 ) -> str:
     """Write results.md (and results.json) after every step, so an interrupted run leaves data."""
-    text = render(info, argv_text, args.base, results, build, profile, agreement)
+    text = render(info, argv_text, args.base, results, build, profile, agreement, adopt)
     args.out.write_text(text)
     raw = {
         "machine": info,
@@ -535,6 +612,7 @@ def _write(
         },
         "profile": None if profile is None else asdict(profile),
         "agreement": None if agreement is None else asdict(agreement),
+        "adopt": [a.to_json() for a in adopt],
     }
     args.out.with_suffix(".json").write_text(json.dumps(raw, indent=1))
     return text

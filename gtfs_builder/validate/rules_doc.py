@@ -11,6 +11,11 @@ from importlib.resources import files
 from gtfs_builder.validate.notices import NOTICE_TYPES
 
 
+def _anchor(code: str) -> str:
+    """The code cell, with an anchor so reports can link to ``RULES.md#<code>``."""
+    return f'<a id="{code}"></a>`{code}`'
+
+
 def canonical_codes() -> list[dict[str, str]]:
     """The canonical (MobilityData) notice list shipped with the package."""
     text = files("gtfs_builder.validate").joinpath("canonical_notices.tsv").read_text("utf-8")
@@ -45,7 +50,8 @@ def render() -> str:
         family = nt.rule.split(".")[0] if nt else ""
         desc = row["description"].replace("|", "\\|")
         lines.append(
-            f"| <a id=\"{row['code']}\"></a>`{row['code']}` | {row['severity']} | {'yes' if nt else 'no'} | {family} | {desc} |"
+            f"| {_anchor(row['code'])} | {row['severity']} | {'yes' if nt else 'no'}"
+            f" | {family} | {desc} |"
         )
     own = sorted(c for c in NOTICE_TYPES if c not in names)
     if own:
@@ -58,7 +64,8 @@ def render() -> str:
         ]
         for code in own:
             nt = NOTICE_TYPES[code]
-            lines.append(f"| <a id=\"{code}\"></a>`{code}` | {nt.severity.name} | {nt.rule.split('.')[0]} | {nt.doc} |")
+            family = nt.rule.split(".")[0]
+            lines.append(f"| {_anchor(code)} | {nt.severity.name} | {family} | {nt.doc} |")
     return "\n".join(lines) + "\n"
 
 
