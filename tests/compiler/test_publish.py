@@ -22,7 +22,11 @@ def test_publish_primorye(tmp_path: Path) -> None:
         main, ["publish", str(PRIMORYE), "--feeds-dir", str(feeds), "--date", "2024-12-16"]
     )
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in feeds.iterdir()) == ["primorye.report.json", "primorye.zip"]
+    assert sorted(p.name for p in feeds.iterdir()) == [
+        "CHANGELOG.md",
+        "primorye.report.json",
+        "primorye.zip",
+    ]
 
 
 def test_refused_feed_leaves_previous_untouched(
@@ -57,7 +61,7 @@ def test_refused_feed_leaves_previous_untouched(
     assert result.exit_code == 1, result.output
     assert "NOT published" in result.output
     assert first.feed.read_bytes() == before
-    assert sorted(p.name for p in feeds.iterdir()) == ["net.report.json", "net.zip"]
+    assert sorted(p.name for p in feeds.iterdir()) == ["CHANGELOG.md", "net.report.json", "net.zip"]
 
 
 def test_build_cli_writes_zip(tmp_path: Path) -> None:
