@@ -15,12 +15,14 @@ Nothing here raises on bad bytes: problems become notices, and a bad file never 
 from __future__ import annotations
 
 import csv
+import ctypes
 import enum
 import io
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pandas as pd
@@ -29,6 +31,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from gtfs_builder import spec
+from gtfs_builder.validate import fieldtypes
 from gtfs_builder.validate.notices import Notices, Severity, declare
 
 OWNER = "files.csv_loader"
@@ -141,6 +144,16 @@ class Archive:
             return data
         return (self.path / entry).read_bytes()
 
+    def open(self, name: str) -> IO[bytes]:
+        """The entry as a binary stream (inflated as it is read)."""
+        entry = self.entries[name]
+        if self._zip is not None:
+            info = self._infos[entry]
+            if info.file_size > MAX_INFLATED_BYTES:
+                raise OSError(f"{entry} inflates to {info.file_size} bytes, beyond the limit")
+            return self._zip.open(info)
+        return (self.path / entry).open("rb")
+
     def close(self) -> None:
         if self._zip is not None:
             self._zip.close()
@@ -218,12 +231,31 @@ def _unwrap_mac_folder(names: list[str], stem: str) -> list[str]:
 # --------------------------------------------------------------------------------------- tables
 
 
-def read_table(archive: Archive, name: str, notices: Notices) -> RawTable:
-    """Read one GTFS CSV file into strings, reporting header and row-shape problems."""
+def read_table(
+    archive: Archive, name: str, notices: Notices, *, compact: bool = False
+) -> RawTable:
+    """Read one GTFS CSV file into strings, reporting header and row-shape problems.
+
+    ``compact``: a clean file may come back with Categorical columns, streamed from the archive
+    without holding its bytes (empty cells are then <NA>, not ""); ``Feed`` asks for it, its
+    field checks turn the columns into what ``Feed.table`` holds.
+    """
     fspec = spec.FILES.get(name)
     if name not in archive.entries:
         cols = list(fspec.fields) if fspec else []
         return RawTable(name, [], _empty(cols), LoadStatus.MISSING)
+    cap = None if name == "areas.txt" else MAX_CHARS_PER_COLUMN
+    if compact and fspec is not None:
+        try:
+            streamed = _stream_read(archive, name, cap)
+        except Exception:  # an unreadable entry: the byte readers below report it
+            streamed = None
+        if streamed is not None:
+            if _check_header(name, streamed.header, notices):
+                return streamed
+            streamed.status = LoadStatus.INVALID_HEADERS
+            streamed.frame = _empty([c for c in dict.fromkeys(streamed.header) if c])
+            return streamed
     try:
         data = archive.read_bytes(name)
     except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError) as exc:
@@ -231,7 +263,6 @@ def read_table(archive: Archive, name: str, notices: Notices) -> RawTable:
         return RawTable(name, [], _empty([]), LoadStatus.INVALID_HEADERS)
     if not data.strip():
         return RawTable(name, [], _empty([]), LoadStatus.EMPTY_FILE)
-    cap = None if name == "areas.txt" else MAX_CHARS_PER_COLUMN
     box = [data]
     del data  # _fast_read drops the bytes once parsed: they are as big as the table
     table = _fast_read(name, box, cap)
@@ -553,3 +584,184 @@ def _slow_read(name: str, data: bytes, notices: _Deferred, cap: int | None) -> R
     frame = pd.DataFrame(frame_cols) if frame_cols else pd.DataFrame(index=range(len(rows)))
     frame["csv_row"] = pd.Series(numbers, dtype="int64")
     return RawTable(name, header, frame, status)
+
+
+# ------------------------------------------------------------------ streaming, dictionary-encoded
+def release_memory() -> None:
+    """Give freed memory back to the system: Arrow's allocator (mimalloc) and glibc's malloc keep
+    freed blocks for reuse, but the next big arrays come from the other allocator, so on 20 M
+    rows the retained blocks would add up to the peak."""
+    pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _libc() -> ctypes.CDLL | None:
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim  # noqa: B018  (glibc only)
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_LIBC = _libc()
+
+STREAM_BLOCK = 1 << 24  # bytes the CSV reader parses at a time (one thread per block)
+_DICT = pa.dictionary(pa.int32(), pa.string())
+
+
+class _Stream:
+    """The member's bytes after the header line, handed to Arrow's CSV reader block by block.
+
+    Counts what ``_fast_read`` counted on the whole bytes (line ends, lone CRs, NULs) as the
+    blocks pass, so the file is never held inflated in memory.
+    """
+
+    def __init__(self, fh: IO[bytes], head: bytes) -> None:
+        self.fh, self.head = fh, head
+        self.newlines = self.crs = self.crlfs = self.size = 0
+        self.nul = self.cr_pending = False
+        self.last = b""
+        self.closed = False
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def read(self, n: int = -1) -> bytes:
+        if self.head:
+            data = self.head if n < 0 else self.head[:n]
+            self.head = self.head[len(data) :]
+        else:
+            data = self.fh.read(n)
+        if data:
+            self.size += len(data)
+            if self.size > MAX_INFLATED_BYTES:
+                raise OSError(f"inflates beyond {MAX_INFLATED_BYTES} bytes")
+            self.newlines += data.count(b"\n")
+            crs = data.count(b"\r")
+            if crs or self.cr_pending:
+                self.crs += crs
+                self.crlfs += data.count(b"\r\n") + (self.cr_pending and data[:1] == b"\n")
+            self.cr_pending = data[-1:] == b"\r"
+            self.nul = self.nul or b"\x00" in data
+            self.last = data[-1:]
+        return data
+
+    def lines(self) -> int:
+        """Physical lines read (the last one may lack its newline)."""
+        return self.newlines + (1 if self.size and self.last != b"\n" else 0)
+
+
+def _read_header(fh: IO[bytes]) -> tuple[bytes, bytes] | None:
+    """(header line without its line end, bytes read past it); None when unusual."""
+    buf = fh.read(1 << 16)
+    while b"\n" not in buf:
+        more = fh.read(1 << 16)
+        if not more:
+            break
+        buf += more
+        if len(buf) > 1 << 24:
+            return None
+    if buf.startswith(b"\xef\xbb\xbf"):
+        buf = buf[3:]
+    line, sep, rest = buf.partition(b"\n")
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    if not sep or b"\r" in line or b"\x00" in line or not line.strip():
+        return None  # no row, lone CR, NUL or a blank first line: the careful readers decide
+    if line.count(b'"') % 2:
+        return None  # a quoted newline in the header
+    return line, rest
+
+
+def _stream_read(archive: Archive, name: str, cap: int | None) -> RawTable | None:
+    """Arrow's multi-threaded CSV reader on the inflating member, every column read straight
+    into dictionary codes (a Categorical per column); None when the file needs the readers that
+    see the whole bytes (edge whitespace to trim, blank or multi-line rows, bad bytes, ...)."""
+    with archive.open(name) as fh:
+        got = _read_header(fh)
+        if got is None:
+            return None
+        line, rest = got
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        header = _clean_header(next(csv.reader([text])))
+        if cap is not None and any(len(h) > cap for h in header):
+            return None
+        if not rest:
+            rest = fh.read(1 << 16)
+        stream = _Stream(fh, rest)
+        names = [f"c{i}" for i in range(len(header))]
+        keep = {h: i for i, h in reversed(list(enumerate(header))) if h}  # first of duplicates
+        table: pa.Table | None = None
+        n = 0
+        if rest:
+            try:
+                table = pacsv.read_csv(
+                    stream,
+                    read_options=pacsv.ReadOptions(column_names=names, block_size=STREAM_BLOCK),
+                    parse_options=pacsv.ParseOptions(
+                        newlines_in_values=False, ignore_empty_lines=True
+                    ),
+                    convert_options=pacsv.ConvertOptions(
+                        column_types=dict.fromkeys(names, _DICT),
+                        include_columns=[names[i] for i in sorted(keep.values())],
+                        strings_can_be_null=False,
+                        quoted_strings_can_be_null=False,
+                    ),
+                )
+            except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
+                return None
+            n = table.num_rows
+            if stream.nul or stream.crs != stream.crlfs or n != stream.lines():
+                return None
+    frame_cols: dict[str, pd.Series] = {}
+    for h, i in sorted(keep.items(), key=lambda kv: kv[1]):
+        if table is None:
+            frame_cols[h] = pd.Series([], dtype="str")
+            continue
+        col = _categorical(table.column(names[i]), cap)
+        if col is None:
+            return None
+        frame_cols[h] = pd.Series(col, copy=False)
+        table = table.drop_columns([names[i]])
+        release_memory()  # the column's Arrow codes, before the next column's numpy copy
+    frame = pd.DataFrame(frame_cols, copy=False) if frame_cols else pd.DataFrame(index=range(n))
+    frame["csv_row"] = np.arange(2, n + 2, dtype=np.int64)
+    return RawTable(name, header, frame)
+
+
+def _categorical(column: pa.ChunkedArray, cap: int | None) -> pd.Categorical | None:
+    """One Categorical from the reader's per-block dictionaries (None: edge whitespace or a
+    value longer than ``cap``, which the careful readers handle)."""
+    chunks = [c for c in column.chunks if len(c)]
+    dicts = [c.dictionary for c in chunks]
+    if not dicts:
+        return pd.Categorical.from_codes(
+            np.zeros(0, dtype=np.int8), categories=pd.Index([], dtype="str"), validate=False
+        )
+    merged = pa.concat_arrays(dicts)
+    if _edge_space_arrow(merged):
+        return None
+    if cap is not None and len(merged) and pc.max(pc.utf8_length(merged)).as_py() > cap:
+        return None
+    # categories as check_table leaves them: sorted, "" first (and read as <NA> in the rows)
+    uniq = pc.unique(pa.concat_arrays([merged, pa.array([""], merged.type)]))
+    uniq = uniq.take(pc.array_sort_indices(uniq))
+    at = pc.index_in(merged, value_set=uniq).to_numpy(zero_copy_only=False).astype(np.int32)
+    at[at == 0] = -1
+    codes = np.empty(len(column), dtype=np.int32)
+    pos = off = 0
+    for chunk, d in zip(chunks, dicts, strict=True):
+        local = at[off : off + len(d)]
+        indices = chunk.indices.to_numpy(zero_copy_only=False)
+        np.take(local, indices, out=codes[pos : pos + len(chunk)])
+        pos += len(chunk)
+        off += len(d)
+    return fieldtypes.from_codes(codes, uniq)

@@ -40,8 +40,10 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+from pandas.api.extensions import ExtensionArray
 
 from gtfs_builder import spec
 from gtfs_builder.validate import csvio, fieldtypes
@@ -78,6 +80,8 @@ class Feed:
         self._headers: dict[str, list[str]] = {}
         self._status: dict[str, csvio.LoadStatus] = {}
         self._typed: dict[tuple[str, str], pd.Series] = {}
+        # compact files: the typed value of each category, spread to the rows on each call
+        self._by_value: dict[tuple[str, str], ExtensionArray] = {}
 
     @classmethod
     def open(
@@ -108,14 +112,59 @@ class Feed:
         return self._tables[filename]
 
     def typed(self, filename: str, field: str) -> pd.Series:
-        """``field`` parsed by its spec type, aligned to ``table(filename)``; <NA> if invalid."""
+        """``field`` parsed by its spec type, aligned to ``table(filename)``; <NA> if invalid.
+
+        For the compact files (Categorical columns, ``fieldtypes.COMPACT_FILES``) each distinct
+        value is parsed once and the result is spread to the rows on every call, not cached: a
+        rule should call it once and keep the Series while it needs it.
+        """
         key = (filename, field)
-        if key not in self._typed:
-            frame = self.table(filename)
-            values = frame[field] if field in frame else _na(len(frame), frame.index)
-            fspec = spec.field_spec(filename, field)
-            self._typed[key] = fieldtypes.parse(values, fspec.type if fspec else "text")
+        if key in self._typed:
+            return self._typed[key]
+        frame = self.table(filename)
+        values = frame[field] if field in frame else _na(len(frame), frame.index)
+        fspec = spec.field_spec(filename, field)
+        ftype = fspec.type if fspec else "text"
+        if fieldtypes.is_categorical(values):
+            if ftype not in fieldtypes.PARSED_TYPES and ftype != "color":
+                return values  # text: the column itself
+            per_value = self._per_category(filename, field, values, ftype)
+            spread = fieldtypes.expand_typed(per_value, values.cat.codes.to_numpy())
+            return pd.Series(spread, index=frame.index, copy=False)
+        self._typed[key] = fieldtypes.parse(values, ftype)
         return self._typed[key]
+
+    def typed_codes(self, filename: str, field: str) -> tuple[np.ndarray, pd.Series]:
+        """(codes, typed value per code): ``typed(filename, field)`` is ``per_code[codes]``, <NA>
+        where the code is -1, without building the n-row column.
+
+        For the compact files the codes are the Categorical's own (int8 to int32, aligned to
+        ``table()``) and ``per_code`` has one entry per category; for the other files the codes
+        are the row positions and ``per_code`` is ``typed()`` itself.
+        """
+        frame = self.table(filename)
+        values = frame.get(field)
+        if values is None or not fieldtypes.is_categorical(values):
+            typed = self.typed(filename, field)
+            return np.arange(len(typed)), typed.reset_index(drop=True)
+        fspec = spec.field_spec(filename, field)
+        ftype = fspec.type if fspec else "text"
+        codes = values.cat.codes.to_numpy()
+        if ftype not in fieldtypes.PARSED_TYPES and ftype != "color":
+            return codes, pd.Series(values.cat.categories, dtype="str").reset_index(drop=True)
+        return codes, pd.Series(self._per_category(filename, field, values, ftype), copy=False)
+
+    def _per_category(
+        self, filename: str, field: str, values: pd.Series, ftype: str
+    ) -> ExtensionArray:
+        """The typed value of each category of a compact column (parsed at load, or now)."""
+        key = (filename, field)
+        per_value = self._by_value.get(key)
+        if per_value is None:
+            cats = pd.Series(values.cat.categories, dtype="str").reset_index(drop=True)
+            per_value = fieldtypes.parse(cats, ftype).array
+            self._by_value[key] = per_value
+        return per_value
 
     def has_column(self, filename: str, column: str) -> bool:
         """The file's header had this column."""
@@ -187,8 +236,9 @@ class Feed:
     def _load_uncached(self, filename: str) -> None:
         fspec = spec.FILES.get(filename)
         parsed: dict[str, pd.Series] = {}
+        by_value: dict[str, ExtensionArray] = {}
         try:
-            raw = csvio.read_table(self.archive, filename, self.notices)
+            raw = csvio.read_table(self.archive, filename, self.notices, compact=True)
             frame, dropped = raw.frame, False
             raw.frame = None  # type: ignore[assignment]  # one reference: columns can be freed
             if fspec is not None and raw.status in (
@@ -198,7 +248,7 @@ class Feed:
                 from gtfs_builder.validate.rules import fields
 
                 frame, dropped = fields.check_table(
-                    self, filename, frame, raw.header, parsed=parsed
+                    self, filename, frame, raw.header, parsed=parsed, by_value=by_value
                 )
             status = raw.status
             if dropped and status is csvio.LoadStatus.OK:
@@ -206,6 +256,7 @@ class Feed:
             header = raw.header
         except Exception as exc:  # a loader bug must not kill the run
             parsed.clear()
+            by_value.clear()
             self.notices.add(
                 "runtime_exception_in_loader_error",
                 filename=filename,
@@ -218,15 +269,22 @@ class Feed:
             if missing:
                 # one all-<NA> column shared by every absent field (Arrow arrays are immutable
                 # and pandas copies on write): 8 bytes a row once, not once per absent field
-                na = _na(len(frame), frame.index)
+                if filename in fieldtypes.COMPACT_FILES:
+                    na = fieldtypes.all_na_categorical(frame.index)
+                else:
+                    na = _na(len(frame), frame.index)
                 for col in missing:
                     frame[col] = na
         frame = frame.reset_index(drop=True)
         for field, values in parsed.items():  # typed columns parsed by the syntax check
             self._typed[(filename, field)] = values.reset_index(drop=True)
+        for field, per_value in by_value.items():
+            self._by_value[(filename, field)] = per_value
         self._tables[filename] = frame
         self._headers[filename] = header
         self._status[filename] = status
+        # hand the load's temporaries back, so they do not add to the peak of the rules
+        csvio.release_memory()
 
 
 # Opt-in memo of loaded tables keyed by the file's bytes, for callers that validate many

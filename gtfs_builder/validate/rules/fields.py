@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from gtfs_builder import spec
-from gtfs_builder.validate import fieldtypes
+from gtfs_builder.validate import csvio, fieldtypes
 from gtfs_builder.validate.notices import Notices, Severity, rule
 
 if TYPE_CHECKING:
@@ -173,9 +174,8 @@ def _cells(
     values: pd.Series | None = None,
     key: str = "fieldName",
 ) -> pd.DataFrame:
-    sel = frame.loc[mask]
     out = pd.DataFrame(
-        {"filename": filename, "csvRowNumber": sel["csv_row"].to_numpy(), key: field}
+        {"filename": filename, "csvRowNumber": frame["csv_row"][mask].to_numpy(), key: field}
     )
     if values is not None:
         out["fieldValue"] = values.loc[mask].to_numpy(dtype=object)
@@ -231,134 +231,122 @@ INVALID_CODE = {
 }
 
 
+COMPACT_FILES = fieldtypes.COMPACT_FILES
+
+
+class _Column:
+    """One column seen as (codes per row, distinct values): notices name rows, checks run once
+    per distinct value."""
+
+    def __init__(self, filename: str, name: str, rows: np.ndarray, values: pd.Series) -> None:
+        self.filename, self.name, self.rows = filename, name, rows
+        self.codes, self.raw = fieldtypes.encode(values)
+        self.clean = self.raw  # the values after trimming
+
+    def cells(
+        self,
+        flags: np.ndarray,
+        values: pd.Series | None = None,
+        key: str = "fieldName",
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """(notice cells of the rows whose value is flagged, their row mask)."""
+        m = fieldtypes.expand(flags, self.codes)
+        out = pd.DataFrame(
+            {"filename": self.filename, "csvRowNumber": self.rows[m], key: self.name}
+        )
+        if values is not None:
+            out["fieldValue"] = values.take(self.codes[m]).to_numpy(dtype=object, na_value=None)
+        return out, m
+
+
 def check_table(
     feed: Feed,
     filename: str,
     frame: pd.DataFrame,
     header: list[str],
     parsed: dict[str, pd.Series] | None = None,
+    by_value: dict[str, ExtensionArray] | None = None,
 ) -> tuple[pd.DataFrame, bool]:
-    """Check every declared column; return the kept rows (trimmed, <NA> when empty) and
-    whether any row was dropped for a field-level ERROR.
+    """Report field-level notices of one table; return (kept rows, whether any was dropped).
 
-    ``parsed`` (when given) receives the typed column of every numeric, date and time field,
-    aligned to the kept rows: the syntax check parses them anyway, and ``Feed.typed`` reuses
-    them instead of parsing the strings again.
+    Rows with a field-level ERROR are dropped, as in the canonical loader. Values get trimmed
+    and "" becomes <NA>. Every check runs once per distinct value of a column, and the verdicts
+    reach the rows through integer codes. Typed columns parsed by the syntax check are handed
+    back: ``parsed`` gets them aligned to the kept rows; for ``COMPACT_FILES`` the columns come
+    back as Categoricals and ``by_value`` gets the typed value of each category instead.
     """
     notices = feed.notices
     fspec = spec.FILES[filename]
     n = len(frame)
     if n == 0:
         return frame, False
+    compact = filename in COMPACT_FILES
+    rows = frame["csv_row"].to_numpy()
     bad = np.zeros(n, dtype=bool)
     typed_cols: dict[str, pd.Series] = {}
     later: list[tuple[str, pd.DataFrame, np.ndarray]] = []  # emitted for clean rows only
+    ends: dict[str, tuple[np.ndarray, pd.Series]] = {}  # (codes, typed per value) for ranges
+    range_fields = {x for f in fspec.fields.values() if f.end for x in (f.name, f.end)}
     for name, f in fspec.fields.items():
         if name not in frame.columns:
             # a recommended column absent from the header: one notice per row, as for a value
             if f.presence == "recommended":
-                everywhere = pd.Series(True, index=frame.index)
                 notices.add_frame(
-                    "missing_recommended_field", _cells(filename, frame, everywhere, name)
+                    "missing_recommended_field",
+                    pd.DataFrame({"filename": filename, "csvRowNumber": rows, "fieldName": name}),
                 )
             continue
-        raw = frame[name]
-        empty = (raw.isna() | (raw == "")).to_numpy()
-        if empty.any():
-            m = pd.Series(empty, index=frame.index)
+        col = _Column(filename, name, rows, frame[name])
+        was_categorical = fieldtypes.is_categorical(frame[name])
+        empty = col.codes < 0
+        if (f.required or f.presence == "recommended") and empty.any():
+            cells = pd.DataFrame(
+                {"filename": filename, "csvRowNumber": rows[empty], "fieldName": name}
+            )
             if f.required:
-                notices.add_frame("missing_required_field", _cells(filename, frame, m, name))
+                notices.add_frame("missing_required_field", cells)
                 bad |= empty
-            elif f.presence == "recommended":
-                notices.add_frame("missing_recommended_field", _cells(filename, frame, m, name))
+            else:
+                notices.add_frame("missing_recommended_field", cells)
+            del cells
         if empty.all():
-            frame[name] = fieldtypes.all_na(frame.index)
+            frame[name] = _all_na(frame.index, compact)
             continue
-        filled = pd.Series(~empty, index=frame.index)
-        vals = raw[filled] if empty.any() else raw  # no copy of a full column
-        # Two cheap Arrow passes find the values with a char outside U+0021..U+007E: only those
-        # can hold U+FFFD, a newline, edge whitespace or a non-printable id char.
-        susp = fieldtypes.not_plain_ascii(vals)
-        if susp.any():
-            sub = vals if susp.all() else vals[susp]
-            bad_char = sub.str.contains("\ufffd", regex=False)
-            if bad_char.any():
-                m = bad_char.reindex(frame.index, fill_value=False)
-                notices.add_frame("invalid_character", _cells(filename, frame, m, name, raw))
-                bad |= m.to_numpy()
-            newline = sub.str.contains(r"[\r\n]", regex=True)
-            if newline.any():
-                m = newline.reindex(frame.index, fill_value=False)
-                notices.add_frame("new_line_in_value", _cells(filename, frame, m, name, raw))
-                bad |= m.to_numpy()
-            trimmed = sub.str.strip(_TRIM)
-            spaced = trimmed.str.len() < sub.str.len()
-            if spaced.any():
-                m = spaced.reindex(frame.index, fill_value=False)
-                notices.add_frame(
-                    "leading_or_trailing_whitespaces", _cells(filename, frame, m, name, raw)
-                )
-                if sub is vals:
-                    vals = trimmed
-                else:
-                    vals = vals.copy()
-                    vals.loc[trimmed.index[spaced.to_numpy(dtype=bool)]] = trimmed[spaced]
-            if f.type == "id":
-                odd = trimmed.str.contains(r"[^\x20-\x7e]", regex=True)
-                if odd.any():
-                    m = odd.reindex(frame.index, fill_value=False)
-                    full = raw.copy()
-                    full[filled] = vals
-                    notices.add_frame(
-                        "non_ascii_or_non_printable_char",
-                        _cells(filename, frame, m, name, full, key="columnName"),
-                    )
+        bad_v, typed = _check_values(feed, col, f, later)
+        if bad_v.any():
+            bad |= fieldtypes.expand(bad_v, col.codes)
+        if typed is not None and name in range_fields:
+            ends[name] = (col.codes, typed)
+        changed = col.clean is not col.raw
+        if compact:
+            if was_categorical and not changed and fieldtypes.sorted_with_blank(col.raw):
+                # as the streaming reader left it: no pass over the rows
+                dtype = frame[name].dtype
+                cat = pd.Categorical.from_codes(col.codes, dtype=dtype, validate=False)
+                new = np.arange(len(col.raw))
+            else:
+                cat, new = fieldtypes.categorical(col.codes, col.clean)
+            frame[name] = pd.Series(cat, index=frame.index, copy=False)
+            if typed is not None and by_value is not None:
+                at = np.full(len(cat.categories), -1, dtype=np.intp)
+                at[new] = np.arange(len(new))
+                by_value[name] = typed.array.take(at, allow_fill=True)
         else:
-            spaced = pd.Series(False, index=vals.index[:0])
-        typed = None
-        if f.type in fieldtypes.PARSED_TYPES:
-            typed, ok = fieldtypes.parse_checked(vals, f.type)
-            typed_cols[name] = typed if not empty.any() else typed.reindex(frame.index)
-        else:
-            ok = _syntax_mask(f, vals, feed.country_code)
-        if ok is not None and not ok.all():
-            m = (~ok).reindex(frame.index, fill_value=False)
-            full = raw.copy()
-            full[filled] = vals
-            notices.add_frame(INVALID_CODE[f.type], _cells(filename, frame, m, name, full))
-            bad |= m.to_numpy()
-        if f.type == "enum" and f.enum:
-            ints = typed if typed is not None else fieldtypes.parse_integer(vals)
-            unexpected = ints.notna() & ~ints.isin(list(f.enum))
-            if unexpected.any():
-                m = unexpected.reindex(frame.index, fill_value=False).astype(bool)
-                cells = _cells(filename, frame, m, name)
-                cells["fieldValue"] = ints[unexpected].astype(object).to_numpy()
-                notices.add_frame("unexpected_enum_value", cells)
-        if f.mixed_case:
-            uniq = vals.unique()
-            flags = {v: not _is_mixed_case(v) for v in uniq}
-            low = vals.map(flags).astype(bool)
-            if low.any():
-                m = low.reindex(frame.index, fill_value=False)
-                full = raw.copy()
-                full[filled] = vals
-                later.append(
-                    (
-                        "mixed_case_recommended_field",
-                        _cells(filename, frame, m, name, full),
-                        m.to_numpy(),
-                    )
+            if changed or empty.any() or was_categorical:
+                frame[name] = fieldtypes.strings(col.codes, col.clean, frame.index)
+            if typed is not None:
+                typed_cols[name] = pd.Series(
+                    fieldtypes.expand_typed(typed.array, col.codes), index=frame.index, copy=False
                 )
-        later += _range_notices(filename, frame, f, vals, typed)
-        if spaced.any() or empty.any():
-            new = raw.copy()
-            new[filled] = vals
-            frame[name] = new.where(~pd.Series(empty, index=frame.index))
+    if not compact:  # columns the spec does not know: raw text, "" when empty, as read
+        for name in frame.columns:
+            if name not in fspec.fields and fieldtypes.is_categorical(frame[name]):
+                frame[name] = frame[name].astype("str").fillna("")
+    csvio.release_memory()
     for code, cells, mask in later:
         keep = ~bad[mask] if len(cells) else np.zeros(0, dtype=bool)
         notices.add_frame(code, cells[keep].reset_index(drop=True))
-    _end_ranges(filename, frame, fspec, bad, notices, typed_cols)
+    _end_ranges(filename, frame, fspec, bad, notices, ends)
     if bad.any():
         keep = ~bad
         if parsed is not None:
@@ -369,14 +357,96 @@ def check_table(
     return frame, False
 
 
-def _range_notices(
-    filename: str,
-    frame: pd.DataFrame,
+def _all_na(index: pd.Index, compact: bool) -> pd.Series:
+    if not compact:
+        return fieldtypes.all_na(index)
+    return fieldtypes.all_na_categorical(index)
+
+
+def _check_values(
+    feed: Feed,
+    col: _Column,
     f: spec.FieldSpec,
-    vals: pd.Series,
-    typed: pd.Series | None = None,
+    later: list[tuple[str, pd.DataFrame, np.ndarray]],
+) -> tuple[np.ndarray, pd.Series | None]:
+    """Value-level checks of one column, on its distinct values.
+
+    Returns (ERROR flag per distinct value, typed value per distinct value for the parsed
+    types); sets ``col.clean`` (the trimmed values).
+    """
+    notices = feed.notices
+    vals = col.raw
+    k = len(vals)
+    bad_v = np.zeros(k, dtype=bool)
+    used = np.zeros(k + 1, dtype=bool)  # values no row holds draw no notice
+    used[col.codes] = True  # code -1 marks the spare last slot
+    used = used[:k]
+    # Two cheap Arrow passes find the values with a char outside U+0021..U+007E: only those
+    # can hold U+FFFD, a newline, edge whitespace or a non-printable id char.
+    susp = fieldtypes.not_plain_ascii(vals).to_numpy(dtype=bool) & used
+    if susp.any():
+        at = np.flatnonzero(susp)
+        sub = vals.iloc[at]
+
+        def flags(hit: pd.Series) -> np.ndarray:
+            out = np.zeros(k, dtype=bool)
+            out[at] = hit.to_numpy(dtype=bool, na_value=False)
+            return out
+
+        bad_char = flags(sub.str.contains("\ufffd", regex=False))
+        if bad_char.any():
+            notices.add_frame("invalid_character", col.cells(bad_char, vals)[0])
+            bad_v |= bad_char
+        newline = flags(sub.str.contains(r"[\r\n]", regex=True))
+        if newline.any():
+            notices.add_frame("new_line_in_value", col.cells(newline, vals)[0])
+            bad_v |= newline
+        trimmed = sub.str.strip(_TRIM)
+        spaced = flags(trimmed.str.len() < sub.str.len())
+        if spaced.any():
+            notices.add_frame("leading_or_trailing_whitespaces", col.cells(spaced, vals)[0])
+            clean = vals.to_numpy(dtype=object)
+            clean[at] = trimmed.to_numpy(dtype=object)
+            col.clean = pd.Series(clean, dtype="str")
+        if f.type == "id":
+            odd = flags(trimmed.str.contains(r"[^\x20-\x7e]", regex=True))
+            if odd.any():
+                notices.add_frame(
+                    "non_ascii_or_non_printable_char",
+                    col.cells(odd, col.clean, key="columnName")[0],
+                )
+    clean = col.clean
+    typed = None
+    if f.type in fieldtypes.PARSED_TYPES:
+        typed, ok = fieldtypes.parse_checked(clean, f.type)
+    else:
+        ok = _syntax_mask(f, clean, feed.country_code)
+    if ok is not None:
+        invalid = ~ok.to_numpy(dtype=bool) & used
+        if invalid.any():
+            notices.add_frame(INVALID_CODE[f.type], col.cells(invalid, clean)[0])
+            bad_v |= invalid
+    if f.type == "enum" and f.enum:
+        ints = typed if typed is not None else fieldtypes.parse_integer(clean)
+        unexpected = (ints.notna() & ~ints.isin(list(f.enum))).to_numpy(dtype=bool) & used
+        if unexpected.any():
+            cells, m = col.cells(unexpected)
+            cells["fieldValue"] = ints.take(col.codes[m]).astype(object).to_numpy()
+            notices.add_frame("unexpected_enum_value", cells)
+    if f.mixed_case:
+        low = np.array([not _is_mixed_case(v) for v in clean.tolist()], dtype=bool) & used
+        if low.any():
+            cells, m = col.cells(low, clean)
+            later.append(("mixed_case_recommended_field", cells, m))
+    later += _range_notices(col, f, typed, used)
+    return bad_v, typed
+
+
+def _range_notices(
+    col: _Column, f: spec.FieldSpec, typed: pd.Series | None, used: np.ndarray
 ) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
-    """number_out_of_range for one column; ``typed`` is ``vals`` already parsed, if at hand."""
+    """number_out_of_range for one column, judged per distinct value."""
+    vals = col.clean
     if f.type in ("latitude", "longitude"):
         num = typed if typed is not None else fieldtypes.parse_float(vals)
         limit = 90 if f.type == "latitude" else 180
@@ -394,25 +464,24 @@ def _range_notices(
             out = num <= 0
         else:
             out = num == 0
-        out = out.fillna(False).astype(bool)
         kind = "integer" if f.type == "integer" else "float"
-        if filename == "fare_attributes.txt" or f.type == "currency_amount":
+        if col.filename == "fare_attributes.txt" or f.type == "currency_amount":
             kind = "decimal"
         label = f"{BOUND_LABEL[f.bounds]} {kind}"
     else:
         return []
-    if not out.any():
+    flags = out.fillna(False).to_numpy(dtype=bool) & used
+    if not flags.any():
         return []
-    m = out.reindex(frame.index, fill_value=False).astype(bool)
-    cells = _cells(filename, frame, m, f.name)
+    cells, m = col.cells(flags)
     cells["fieldType"] = label
-    value = num[out]
+    value = num.take(col.codes[m])
     cells["fieldValue"] = (
         value.astype(object).to_numpy()
         if f.type == "integer"
         else value.astype("float64").to_numpy()
     )
-    return [("number_out_of_range", cells, m.to_numpy())]
+    return [("number_out_of_range", cells, m)]
 
 
 def _end_ranges(
@@ -421,28 +490,34 @@ def _end_ranges(
     fspec: spec.FileSpec,
     bad: np.ndarray,
     notices: Notices,
-    typed_cols: dict[str, pd.Series] | None = None,
+    ends: dict[str, tuple[np.ndarray, pd.Series]],
 ) -> None:
     """start_and_end_range_*: a start field after (or equal to, when strict) its end field.
 
     calendar.txt, feed_info.txt and frequencies.txt have their own range rules (rules B family);
-    this generic check covers the others (stop_times.txt, timeframes.txt).
+    this generic check covers the others (stop_times.txt, timeframes.txt). Compared per row on
+    float copies of the per-value typed values (no Int64 column of the whole table); values
+    that are not numbers (dates as YYYYMMDD ints are, times in seconds are) never reach here.
     """
     if filename in RANGE_OWNED_ELSEWHERE:
         return
     for f in fspec.fields.values():
         if not f.end or f.name not in frame or f.end not in frame:
             continue
-        cache = typed_cols or {}
-        start = cache.get(f.name)
-        if start is None:
-            start = fieldtypes.parse(frame[f.name], f.type)
-        end = cache.get(f.end)
-        if end is None:
-            end = fieldtypes.parse(frame[f.end], fspec.fields[f.end].type)
-        both = (start.notna() & end.notna()).to_numpy() & ~bad
-        order = both & (start > end).fillna(False).to_numpy(dtype=bool)
-        equal = both & (start == end).fillna(False).to_numpy(dtype=bool) & f.end_strict
+        if f.name not in ends or f.end not in ends:
+            continue  # a column all empty: nothing to compare
+        (scodes, styped), (ecodes, etyped) = ends[f.name], ends[f.end]
+        svals = styped.to_numpy(dtype="float64", na_value=np.nan)
+        evals = etyped.to_numpy(dtype="float64", na_value=np.nan)
+        # float32 holds every integer below 2**24 exactly (times go up to 3.6 M seconds)
+        exact = max(np.nanmax(np.abs(v), initial=0) for v in (svals, evals)) < 2**24
+        width = np.float32 if exact else np.float64
+        start = np.append(svals, np.nan).astype(width)[scodes]
+        end = np.append(evals, np.nan).astype(width)[ecodes]
+        ok = ~bad
+        order = (start > end) & ok
+        equal = (start == end) & ok if f.end_strict else np.zeros(len(ok), dtype=bool)
+        del start, end
         key = fspec.primary_key[0] if len(fspec.primary_key) == 1 else None
         for code, mask in (
             ("start_and_end_range_out_of_order", order),
@@ -566,13 +641,21 @@ def check_coordinates(feed: Feed, notices: Notices) -> None:
         if not feed.has(filename):
             continue
         table = feed.table(filename)
-        lat = feed.typed(filename, lat_f).astype("float64")
-        lon = feed.typed(filename, lon_f).astype("float64")
-        both = lat.notna() & lon.notna()
-        for code, mask in (
-            ("point_near_origin", both & (lat.abs() <= 1.0) & (lon.abs() <= 1.0)),
-            ("point_near_pole", both & (lat.abs() >= 89.0)),
+        # judged per distinct value (shapes: 12 M points at national scale), spread by codes
+        lat_codes, lat_v = feed.typed_codes(filename, lat_f)
+        lon_codes, lon_v = feed.typed_codes(filename, lon_f)
+        lat = np.abs(lat_v.to_numpy(dtype="float64", na_value=np.nan))
+        lon = np.abs(lon_v.to_numpy(dtype="float64", na_value=np.nan))
+        lon_set = fieldtypes.expand(~np.isnan(lon), lon_codes)
+        for code, mask in (  # NaN compares False: <NA> never matches
+            ("point_near_origin", fieldtypes.expand(lat <= 1.0, lat_codes)),
+            ("point_near_pole", fieldtypes.expand(lat >= 89.0, lat_codes)),
         ):
+            if not mask.any():
+                continue
+            mask &= lon_set
+            if code == "point_near_origin":
+                mask &= fieldtypes.expand(lon <= 1.0, lon_codes)
             if not mask.any():
                 continue
             sel = table.loc[mask]
@@ -580,7 +663,7 @@ def check_coordinates(feed: Feed, notices: Notices) -> None:
             if key:
                 out["entityId"] = sel[key].to_numpy(dtype=object)
             out["latFieldName"] = lat_f
-            out["latFieldValue"] = lat[mask].to_numpy()
+            out["latFieldValue"] = lat_v.to_numpy("float64", na_value=np.nan)[lat_codes[mask]]
             out["lonFieldName"] = lon_f
-            out["lonFieldValue"] = lon[mask].to_numpy()
+            out["lonFieldValue"] = lon_v.to_numpy("float64", na_value=np.nan)[lon_codes[mask]]
             notices.add_frame(code, out)

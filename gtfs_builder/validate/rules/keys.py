@@ -85,9 +85,11 @@ def check_duplicate_keys(feed: Feed, notices: Notices) -> None:
             continue
         key = list(fspec.primary_key)
         # absent key fields compare as empty, as the canonical defaults them
-        dup = pd.Series(_key_codes(table, key), index=table.index).duplicated(keep=False)
-        if not dup.any():
-            continue
+        codes = _key_codes(table, key)
+        if not _any_repeat(codes):
+            continue  # the common case, decided on one sorted copy of int codes
+        dup = pd.Series(codes, index=table.index).duplicated(keep=False)
+        del codes
         keys = table.loc[dup, key].fillna("")
         rows = table.loc[dup, ["csv_row"]].assign(**{k: keys[k] for k in key})
         first = rows.groupby(key, sort=False)["csv_row"].transform("first")
@@ -125,15 +127,15 @@ def check_foreign_keys(feed: Feed, notices: Notices) -> None:
             present &= values != ""
         if not present.any():
             continue
-        known: set[str] = set()
+        known: list[pa.Array] = [pa.array([], pa.large_string())]
         for pfile, pfield, is_index in ref.parents:
             if pfile not in spec.FILES:
                 continue
             pvalues = feed.table(pfile)[pfield]
-            known.update(pvalues.dropna().unique().tolist())
+            known.append(_distinct(pvalues))
             if is_index and pvalues.isna().any():
-                known.add("")
-        missing = present & ~_isin(values, known)
+                known.append(pa.array([""], pa.large_string()))
+        missing = present & ~_isin(values, pa.concat_arrays(known))
         if not missing.any():
             continue
         sel = table.loc[missing]
@@ -155,39 +157,55 @@ def check_foreign_keys(feed: Feed, notices: Notices) -> None:
 def _key_codes(table: pd.DataFrame, key: list[str]) -> np.ndarray:
     """One int64 code per row, equal iff the rows' key values are equal (<NA> reads as "").
 
-    Arrow dictionary-encodes each key column, so duplicates are found on ints, never by hashing
-    Python strings (stop_times' key covers every row).
+    Each key column's codes come from ``fieldtypes.encode`` (a Categorical's own codes, or an
+    Arrow dictionary encoding), so duplicates are found on ints, never by hashing strings.
     """
     combined: np.ndarray | None = None
     for i, k in enumerate(key):
-        arr = fieldtypes.arrow_strings(table[k])
-        if arr.null_count:
-            arr = pc.fill_null(arr, "")
-        enc = pc.dictionary_encode(arr)
-        if isinstance(enc, pa.ChunkedArray):  # one dictionary for the whole column, no copy
-            enc = enc.unify_dictionaries()
-            chunks = enc.chunks
-        else:
-            chunks = [enc]
-        codes = np.concatenate(
-            [c.indices.to_numpy(zero_copy_only=False).astype(np.int64) for c in chunks]
-            or [np.zeros(0, dtype=np.int64)]
-        )
-        size = len(chunks[0].dictionary) if chunks else 0
+        codes, distinct = fieldtypes.encode(table[k])  # -1 for <NA> and ""
+        size = len(distinct) + 1
         if combined is None:
-            combined = codes
+            combined = codes.astype(np.int64) + 1
         else:
-            combined = combined * size + codes
+            combined *= size
+            combined += codes
+            combined += 1
             if i < len(key) - 1:  # dense again before the next product: no overflow
                 combined = pd.factorize(combined)[0].astype(np.int64)
     assert combined is not None
     return combined
 
 
-def _isin(values: pd.Series, known: set[str]) -> pd.Series:
-    """``values.isin(known)`` by Arrow's hash set (pandas goes through Python objects)."""
+def _any_repeat(codes: np.ndarray) -> bool:
+    """Some code occurs twice (a sort, no hash table of the 20 M rows)."""
+    ordered = np.sort(codes)
+    return bool((ordered[1:] == ordered[:-1]).any())
+
+
+def _distinct(values: pd.Series) -> pa.Array:
+    """The distinct non-empty values that rows hold, as Arrow strings."""
+    codes, distinct = fieldtypes.encode(values)
+    used = np.zeros(len(distinct) + 1, dtype=bool)
+    used[codes] = True  # code -1 marks the spare last slot
+    arr = pa.array(distinct[used[:-1]], from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = pc.cast(arr, pa.large_string())
+    if (values == "").any():  # a quoted blank value, trimmed to "" (encode reads it as empty)
+        arr = pa.concat_arrays([arr, pa.array([""], pa.large_string())])
+    return arr
+
+
+def _isin(values: pd.Series, known: pa.Array) -> pd.Series:
+    """``values.isin(known)`` by Arrow's hash set, once per distinct value for a Categorical
+    (pandas would go through Python objects)."""
     if len(values) == 0:
         return pd.Series(np.zeros(0, dtype=bool), index=values.index)
+    if fieldtypes.is_categorical(values):
+        cats = pc.cast(pa.array(values.cat.categories, from_pandas=True), pa.large_string())
+        hit = pc.fill_null(pc.is_in(cats, value_set=known), False).to_numpy(zero_copy_only=False)
+        rows = fieldtypes.expand(hit, values.cat.codes.to_numpy())
+        return pd.Series(rows, index=values.index)
     arr = fieldtypes.arrow_strings(values)
-    hit = pc.is_in(arr, value_set=pa.array(sorted(known), type=arr.type))
+    hit = pc.is_in(arr, value_set=pc.cast(known, arr.type))
     return pd.Series(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), index=values.index)
