@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import math
+import weakref
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,13 +14,18 @@ import pandas as pd
 from gtfs_builder.validate.notices import Notices, Severity, rule
 from gtfs_builder.validate.rules._columns import column, tables_ok, typed_or_na
 from gtfs_builder.validate.rules.stop_times import (
+    TypedAt,
+    compact,
     haversine_m,
     lookup,
     pick,
     stop_coordinates,
+    stop_positions,
+    trip_blocks,
     trip_bounds,
-    trip_code_of,
     trip_order,
+    trips_code,
+    values_at,
 )
 
 if TYPE_CHECKING:
@@ -26,15 +34,46 @@ if TYPE_CHECKING:
 EQUAL_DISTANCE_THRESHOLD_M = 1.11
 
 
+def _run_starts(codes: np.ndarray) -> np.ndarray:
+    """Boolean per sorted row: first row of its run of equal codes."""
+    first = np.ones(len(codes), dtype=bool)
+    first[1:] = codes[1:] != codes[:-1]
+    return first
+
+
+_SHAPE_ORDER_CACHE: weakref.WeakKeyDictionary[object, tuple[np.ndarray, np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def shape_order(feed: Feed) -> tuple[np.ndarray, np.ndarray]:
-    """(positions of shapes rows sorted by shape_id then shape_pt_sequence, shape code per row)."""
+    """(positions of shapes rows sorted by shape_id then shape_pt_sequence, shape code per row).
+
+    int32 when they fit, cached per feed (three rules need it), and no sort at all when the
+    file is already grouped by shape in sequence order.
+    """
+    try:
+        return _SHAPE_ORDER_CACHE[feed]
+    except (KeyError, TypeError):
+        pass
     sh = feed.table("shapes.txt")
     codes, _ = pd.factorize(column(sh, "shape_id"), use_na_sentinel=True)
-    seq = typed_or_na(feed, "shapes.txt", "shape_pt_sequence").astype("Float64")
-    seq_np = seq.fillna(np.inf).to_numpy(dtype=float)
+    codes = compact(codes)
+    seq_np = TypedAt(feed, "shapes.txt", "shape_pt_sequence").at(None, na=np.inf)  # unset: last
     keep = np.flatnonzero(codes >= 0)
-    order = keep[np.lexsort((seq_np[keep], codes[keep]))]
-    return order, codes[order]
+    all_kept = len(keep) == len(codes)
+    kc = codes if all_kept else codes[keep]
+    ks = seq_np if all_kept else seq_np[keep]
+    del seq_np
+    backwards = (kc[1:] < kc[:-1]) | ((kc[1:] == kc[:-1]) & (ks[1:] < ks[:-1]))
+    order = compact(keep[np.lexsort((ks, kc))] if backwards.any() else keep)
+    del backwards, keep, kc, ks
+    result = (order, codes[order])
+    for a in result:  # shared by three rules through the cache: nobody may write into it
+        a.flags.writeable = False
+    with contextlib.suppress(TypeError):
+        _SHAPE_ORDER_CACHE[feed] = result
+    return result
 
 
 @rule(
@@ -68,50 +107,67 @@ def check_shape_distance(feed: Feed, notices: Notices) -> None:
     order, code = shape_order(feed)
     if len(order) < 2:
         return
-    dist = typed_or_na(feed, "shapes.txt", "shape_dist_traveled").astype("Float64")
-    d = dist.to_numpy(dtype=float, na_value=np.nan)[order]
-    lat = typed_or_na(feed, "shapes.txt", "shape_pt_lat").astype("Float64")
-    lon = typed_or_na(feed, "shapes.txt", "shape_pt_lon").astype("Float64")
-    la = lat.to_numpy(dtype=float, na_value=np.nan)[order]
-    lo = lon.to_numpy(dtype=float, na_value=np.nan)[order]
-    seq = typed_or_na(feed, "shapes.txt", "shape_pt_sequence").astype("Float64")
-    sq = seq.to_numpy(dtype=float, na_value=np.nan)[order]
-    row = sh["csv_row"].to_numpy()[order]
+    dist = TypedAt(feed, "shapes.txt", "shape_dist_traveled")
+    lat = TypedAt(feed, "shapes.txt", "shape_pt_lat")
+    lon = TypedAt(feed, "shapes.txt", "shape_pt_lon")
+    seq = TypedAt(feed, "shapes.txt", "shape_pt_sequence")
+    csv_row = sh["csv_row"].to_numpy()
     sid = column(sh, "shape_id")  # converted to objects only for the reported rows
-    cur = np.arange(1, len(order))
-    prv = cur - 1
-    ok = (code[cur] == code[prv]) & ~np.isnan(d[cur]) & ~np.isnan(d[prv])
-    cur, prv = cur[ok], prv[ok]
 
-    def frame(c: np.ndarray, p: np.ndarray, with_distance: bool) -> pd.DataFrame:
+    def frame(
+        rows: np.ndarray, d: np.ndarray, c: np.ndarray, p: np.ndarray, gap: np.ndarray | None
+    ) -> pd.DataFrame:
         data = {
-            "shapeId": sid.take(order[c]).to_numpy(dtype=object),
-            "csvRowNumber": row[c],
+            "shapeId": sid.take(rows[c]).to_numpy(dtype=object),
+            "csvRowNumber": csv_row[rows[c]],
             "shapeDistTraveled": d[c],
-            "shapePtSequence": sq[c].astype(np.int64),
-            "prevCsvRowNumber": row[p],
+            "shapePtSequence": values_at(seq, rows[c]).astype(np.int64),
+            "prevCsvRowNumber": csv_row[rows[p]],
             "prevShapeDistTraveled": d[p],
-            "prevShapePtSequence": sq[p].astype(np.int64),
+            "prevShapePtSequence": values_at(seq, rows[p]).astype(np.int64),
         }
-        if with_distance:
-            data["actualDistanceBetweenShapePoints"] = haversine_m(la[p], lo[p], la[c], lo[c])
+        if gap is not None:
+            data["actualDistanceBetweenShapePoints"] = gap
         return pd.DataFrame(data)
 
-    dec = d[prv] > d[cur]
-    notices.add_frame("decreasing_shape_distance", frame(cur[dec], prv[dec], False))
-    eq = d[prv] == d[cur]
-    c, p = cur[eq], prv[eq]
-    same_xy = (la[c] == la[p]) & (lo[c] == lo[p])
-    notices.add_frame("equal_shape_distance_same_coordinates", frame(c[same_xy], p[same_xy], False))
-    c, p = c[~same_xy], p[~same_xy]
-    gap = haversine_m(la[p], lo[p], la[c], lo[c])
-    far = gap > EQUAL_DISTANCE_THRESHOLD_M
-    near = ~far & (gap > 0)
-    notices.add_frame("equal_shape_distance_diff_coordinates", frame(c[far], p[far], True))
-    notices.add_frame(
-        "equal_shape_distance_diff_coordinates_distance_below_threshold",
-        frame(c[near], p[near], True),
-    )
+    # Block by block over whole shapes (bounded temporaries); each code's notices keep the
+    # sorted order of one pass.
+    for b_lo, b_hi in trip_blocks(code):
+        rows = order[b_lo:b_hi]
+        c_ = code[b_lo:b_hi]
+        d = values_at(dist, rows)
+        with np.errstate(invalid="ignore"):
+            ok = (c_[1:] == c_[:-1]) & ~np.isnan(d[1:]) & ~np.isnan(d[:-1])
+            dec = np.flatnonzero(ok & (d[:-1] > d[1:])) + 1
+            cur = np.flatnonzero(ok & (d[:-1] == d[1:])) + 1
+        del ok
+        if len(dec):
+            notices.add_frame("decreasing_shape_distance", frame(rows, d, dec, dec - 1, None))
+        if len(cur) == 0:
+            continue
+        prv = cur - 1
+        la_c, lo_c = values_at(lat, rows[cur]), values_at(lon, rows[cur])
+        la_p, lo_p = values_at(lat, rows[prv]), values_at(lon, rows[prv])
+        same_xy = (la_c == la_p) & (lo_c == lo_p)
+        if same_xy.any():
+            notices.add_frame(
+                "equal_shape_distance_same_coordinates",
+                frame(rows, d, cur[same_xy], prv[same_xy], None),
+            )
+        diff = ~same_xy
+        c, p = cur[diff], prv[diff]
+        gap = haversine_m(la_p[diff], lo_p[diff], la_c[diff], lo_c[diff])
+        far = gap > EQUAL_DISTANCE_THRESHOLD_M
+        near = ~far & (gap > 0)
+        if far.any():
+            notices.add_frame(
+                "equal_shape_distance_diff_coordinates", frame(rows, d, c[far], p[far], gap[far])
+            )
+        if near.any():
+            notices.add_frame(
+                "equal_shape_distance_diff_coordinates_distance_below_threshold",
+                frame(rows, d, c[near], p[near], gap[near]),
+            )
 
 
 @rule(
@@ -126,18 +182,24 @@ def check_shape_usage(feed: Feed, notices: Notices) -> None:
     sh = feed.table("shapes.txt")
     if sh.empty:
         return
-    sid = column(sh, "shape_id")
-    frame = pd.DataFrame({"shapeId": sid, "csvRowNumber": sh["csv_row"]}).dropna(subset=["shapeId"])
-    firsts = frame.drop_duplicates("shapeId")
-    counts = frame["shapeId"].value_counts()
-    single = firsts[firsts["shapeId"].map(counts) == 1]
+    # Per shape from the cached shape order (codes in order of first appearance): no hashing
+    # of 10 M shape ids.
+    order, scode = shape_order(feed)
+    if len(order) == 0:
+        return
+    n_shapes = int(scode[-1]) + 1
+    s_lo, s_hi = trip_bounds(scode, n_shapes)
+    first = np.minimum.reduceat(order, s_lo)  # first shapes.txt row of each shape
+    firsts = pd.DataFrame(
+        {"shapeId": pick(sh, "shape_id", first), "csvRowNumber": sh["csv_row"].to_numpy()[first]}
+    )
     if tables_ok(feed, "shapes.txt"):  # the canonical validator skips a table it could not parse
-        notices.add_frame("single_shape_point", single[["shapeId", "csvRowNumber"]])
+        notices.add_frame("single_shape_point", firsts[(s_hi - s_lo) == 1])
     if not tables_ok(feed, "shapes.txt", "trips.txt"):
         return
-    used = set(column(feed.table("trips.txt"), "shape_id").dropna())
-    unused = firsts[~firsts["shapeId"].isin(used)]
-    notices.add_frame("unused_shape", unused[["shapeId", "csvRowNumber"]])
+    pos = lookup(column(feed.table("trips.txt"), "shape_id"), firsts["shapeId"])
+    used = np.bincount(pos[pos >= 0], minlength=n_shapes) > 0
+    notices.add_frame("unused_shape", firsts[~used])
 
 
 TRIP_SHAPE_DISTANCE_THRESHOLD_M = 11.1
@@ -175,53 +237,65 @@ def check_trip_shape_distance(feed: Feed, notices: Notices) -> None:
     order, scode = shape_order(feed)
     if len(order) == 0:
         return
-    sd = typed_or_na(feed, "shapes.txt", "shape_dist_traveled").astype("Float64")
-    sd_np = sd.to_numpy(dtype=float, na_value=np.nan)[order]
-    lat = typed_or_na(feed, "shapes.txt", "shape_pt_lat").astype("Float64")
-    lon = typed_or_na(feed, "shapes.txt", "shape_pt_lon").astype("Float64")
-    # Per shape (runs of equal codes in sorted order), by reduceat: no groupby on 10 M id objects.
-    first = np.flatnonzero(np.r_[True, scode[1:] != scode[:-1]])
-    positions = np.arange(len(order))
-
-    def last_valid(values: np.ndarray) -> np.ndarray:  # groupby().last(): last non-NaN value
-        idx = np.maximum.reduceat(np.where(np.isnan(values), -1, positions), first)
-        return np.where(idx >= 0, values[np.maximum(idx, 0)], np.nan)
-
+    sd = TypedAt(feed, "shapes.txt", "shape_dist_traveled")
+    lat = TypedAt(feed, "shapes.txt", "shape_pt_lat")
+    lon = TypedAt(feed, "shapes.txt", "shape_pt_lon")
+    # Per shape (runs of equal codes in sorted order), by reduceat over blocks of whole shapes:
+    # no groupby on 10 M id objects, bounded temporaries.
+    n_shapes = int(scode[-1]) + 1
+    s_max = np.zeros(n_shapes)
+    s_missing = np.zeros(n_shapes, dtype=bool)
+    s_lat = np.full(n_shapes, np.nan)
+    s_lon = np.full(n_shapes, np.nan)
+    for b_lo, b_hi in trip_blocks(scode):
+        rows = order[b_lo:b_hi]
+        first = np.flatnonzero(_run_starts(scode[b_lo:b_hi]))
+        ids = scode[b_lo:b_hi][first]
+        d = values_at(sd, rows)
+        s_max[ids] = np.maximum.reduceat(np.nan_to_num(d, nan=0.0), first)  # 0 when empty
+        s_missing[ids] = np.logical_or.reduceat(np.isnan(d), first)
+        del d
+        positions = np.arange(len(rows))
+        for values, out in ((values_at(lat, rows), s_lat), (values_at(lon, rows), s_lon)):
+            # groupby().last(): last non-NaN value of each shape
+            idx = np.maximum.reduceat(np.where(np.isnan(values), -1, positions), first)
+            out[ids] = np.where(idx >= 0, values[np.maximum(idx, 0)], np.nan)
+    s_first, _ = trip_bounds(scode, n_shapes)
     per_shape = pd.DataFrame(
-        {
-            # canonical getter: 0 when empty
-            "max_d": np.maximum.reduceat(np.nan_to_num(sd_np, nan=0.0), first),
-            "any_missing": np.logical_or.reduceat(np.isnan(sd_np), first),
-            "end_lat": last_valid(lat.to_numpy(dtype=float, na_value=np.nan)[order]),
-            "end_lon": last_valid(lon.to_numpy(dtype=float, na_value=np.nan)[order]),
-        },
+        {"max_d": s_max, "any_missing": s_missing, "end_lat": s_lat, "end_lon": s_lon},
         index=pd.Index(
-            column(sh, "shape_id").take(order[first]).to_numpy(dtype=object), name="shape"
+            column(sh, "shape_id").take(order[s_first]).to_numpy(dtype=object), name="shape"
         ),
     )
 
     st_order, tcode = trip_order(feed)
     if len(st_order) == 0:
         return
-    tsd = typed_or_na(feed, "stop_times.txt", "shape_dist_traveled").astype("Float64")
-    tsd_np = tsd.to_numpy(dtype=float, na_value=np.nan)[st_order]
-    lo, hi = trip_bounds(tcode, int(tcode.max()) + 1)
-    has = ~np.isnan(tsd_np)
-    # per trip code: max distance (0 when empty, the canonical getter's default), any distance,
-    # first row with a distance, last stop
-    max_d = np.maximum.reduceat(np.nan_to_num(tsd_np, nan=0.0), lo)
-    first_has = np.minimum.reduceat(np.where(has, np.arange(len(has)), len(has)), lo)
-    any_d = first_has < hi
-    st_rows = st["csv_row"].to_numpy()[st_order]
+    tsd = TypedAt(feed, "stop_times.txt", "shape_dist_traveled")
+    n_trips = int(tcode[-1]) + 1
+    _, hi = trip_bounds(tcode, n_trips)
+    # per trip code: max distance (0 when empty, the canonical getter's default), first sorted
+    # row with a distance (-1: none), last stop
+    max_d = np.zeros(n_trips)
+    first_has = np.full(n_trips, -1, dtype=np.int64)
+    for b_lo, b_hi in trip_blocks(tcode):
+        d = values_at(tsd, st_order[b_lo:b_hi])
+        first = np.flatnonzero(_run_starts(tcode[b_lo:b_hi]))
+        ids = tcode[b_lo:b_hi][first]
+        max_d[ids] = np.maximum.reduceat(np.nan_to_num(d, nan=0.0), first)
+        fh = np.minimum.reduceat(np.where(np.isnan(d), len(d), np.arange(len(d))), first)
+        first_has[ids] = np.where(fh < len(d), fh + b_lo, -1)
+    any_d = first_has >= 0
+    csv_row = st["csv_row"].to_numpy()
 
-    code = trip_code_of(feed, column(trips, "trip_id"))
+    code = trips_code(feed)
     tr = pd.DataFrame({"shape": column(trips, "shape_id"), "row": trips["csv_row"], "code": code})
     tr["trip"] = column(trips, "trip_id")
     tr = tr[(code >= 0) & tr["shape"].notna().to_numpy()]
     c = tr["code"].to_numpy()
     tr["max_d"] = max_d[c]
     tr["any_d"] = any_d[c]
-    tr["first_row"] = np.where(any_d[c], st_rows[np.minimum(first_has[c], len(has) - 1)], -1)
+    tr["first_row"] = np.where(any_d[c], csv_row[st_order[np.maximum(first_has[c], 0)]], -1)
     tr["last"] = pick(st, "stop_id", st_order[hi[c] - 1])
     per_shape = per_shape.rename(columns={"max_d": "max_d_shape"})
     tr = tr.join(per_shape, on="shape", how="inner")
@@ -275,7 +349,10 @@ def check_trip_shape_distance(feed: Feed, notices: Notices) -> None:
 # (closest point of every stop to every shape segment) is vectorised per (shape, stop pattern);
 # the assignment of stops to matches is a dynamic programme over the stops of one pattern,
 # inherently sequential, so it loops per distinct stop pattern (trips sharing stop ids and
-# shape_dist_traveled are checked once, as the canonical validator does).
+# shape_dist_traveled are checked once, as the canonical validator does). The problems found
+# depend on coordinates and distances only, so a pattern whose geometry was already matched
+# (same shape points, same stop locations and distances: duplicated shapes and routes under
+# other ids) reuses them and is only reported, with its own ids and rows.
 
 MAX_DISTANCE_TO_SHAPE_M = 100.0
 LARGE_STATION_MULTIPLIER = 4.0
@@ -484,48 +561,18 @@ def check_stops_match_shape(feed: Feed, notices: Notices) -> None:
     st_order, tcode = trip_order(feed)
     if len(order) == 0 or len(st_order) == 0:
         return
-    # Shapes: unit vectors and user distance, sorted by shape then sequence.
-    lat = typed_or_na(feed, "shapes.txt", "shape_pt_lat").astype("Float64")
-    lon = typed_or_na(feed, "shapes.txt", "shape_pt_lon").astype("Float64")
-    sxyz = _xyz(
-        lat.to_numpy(dtype=float, na_value=0.0)[order],
-        lon.to_numpy(dtype=float, na_value=0.0)[order],
-    )
-    sdist = typed_or_na(feed, "shapes.txt", "shape_dist_traveled").astype("Float64")
-    suser = sdist.to_numpy(dtype=float, na_value=0.0)[order]
-    s_lo, s_hi = trip_bounds(scode, int(scode.max()) + 1)
+    n_shapes = int(scode[-1]) + 1
+    s_lo, s_hi = trip_bounds(scode, n_shapes)
     shape_uniques = pd.Series(
         column(sh, "shape_id").take(order[s_lo]).to_numpy(dtype=object), dtype="str"
     )
-
-    # Stop times: stop rows, locations and user distances, sorted by trip then sequence.
-    n_trips = int(tcode.max()) + 1
+    n_trips = int(tcode[-1]) + 1
     t_lo, t_hi = trip_bounds(tcode, n_trips)
-    stop_pos = lookup(column(st, "stop_id"), column(stops, "stop_id"))[st_order]
-    coords = stop_coordinates(feed)
-    c_lat = coords["lat"].to_numpy()
-    c_lon = coords["lon"].to_numpy()
-    sp0 = np.maximum(stop_pos, 0)
-    located = (stop_pos >= 0) & ~np.isnan(c_lat[sp0]) & ~np.isnan(c_lon[sp0])
-    st_user = (
-        typed_or_na(feed, "stop_times.txt", "shape_dist_traveled")
-        .astype("Float64")
-        .to_numpy(dtype=float, na_value=0.0)[st_order]
-    )
-    # Trips with identical stops and shape_dist_traveled match identically: checked once per
-    # shape (a 64-bit hash per trip of its rows, order-sensitive).
-    within_trip = np.arange(len(st_order)) - t_lo[tcode]
-    stop_key = pd.factorize(column(st, "stop_id"))[0][st_order].astype(np.int64)
-    row_hash = (
-        pd.util.hash_array(stop_key)
-        ^ (pd.util.hash_array(st_user) * np.uint64(0x9E3779B97F4A7C15))
-        ^ (pd.util.hash_array(within_trip.astype(np.int64)) * np.uint64(0xC2B2AE3D27D4EB4F))
-    )
-    trip_hash = np.add.reduceat(row_hash, t_lo) if len(t_lo) else row_hash[:0]
-    trip_hash = trip_hash + (t_hi - t_lo).astype(np.uint64)
+    st_user_s = TypedAt(feed, "stop_times.txt", "shape_dist_traveled")
+    trip_hash = _trip_hashes(feed, st_order, tcode, st_user_s)
 
     tshape = lookup(column(trips, "shape_id"), shape_uniques)
-    tcodes = trip_code_of(feed, column(trips, "trip_id"))
+    tcodes = trips_code(feed)
     rpos = lookup(column(trips, "route_id"), column(routes, "route_id"))
     rtype = typed_or_na(feed, "routes.txt", "route_type").to_numpy(dtype=float, na_value=np.nan)
     cand = pd.DataFrame(
@@ -542,71 +589,181 @@ def check_stops_match_shape(feed: Feed, notices: Notices) -> None:
     cand = cand[cand["route"] >= 0]  # a broken route reference is reported elsewhere
     if cand.empty:
         return
+
+    # The stop times of the patterns to check only (one trip per pattern), gathered at once.
+    p_code = cand["code"].to_numpy()
+    p_len = t_hi[p_code] - t_lo[p_code]
+    p_end = np.cumsum(p_len)
+    p_start = p_end - p_len
+    within = np.arange(int(p_end[-1])) - np.repeat(p_start, p_len)
+    g_rows = st_order[np.repeat(t_lo[p_code], p_len) + within]  # stop_times table rows
+    del within
+    coords = stop_coordinates(feed)
+    c_lat = coords["lat"].to_numpy()
+    c_lon = coords["lon"].to_numpy()
+    g_stop = stop_positions(feed)[g_rows]
+    sp0 = np.maximum(g_stop, 0)
+    g_located = (g_stop >= 0) & ~np.isnan(c_lat[sp0]) & ~np.isnan(c_lon[sp0])
+    g_user = values_at(st_user_s, g_rows, na=0.0)
+    g_csv = st["csv_row"].to_numpy()[g_rows]
+    p_rail = rtype[cand["route"].to_numpy()] == RAIL
+    p_tpos = cand["tpos"].to_numpy()
+    p_index = {}  # shape code -> its patterns, in trips.txt order (the canonical order)
+    for i, sc in enumerate(cand["shape"].to_numpy()):
+        p_index.setdefault(int(sc), []).append(i)
+
     trip_ids = column(trips, "trip_id").to_numpy(dtype=object)
     trip_rows = trips["csv_row"].to_numpy()
-    st_rows = st["csv_row"].to_numpy()[st_order]
     stop_ids = column(stops, "stop_id").to_numpy(dtype=object)
     names = coords["name"].to_numpy()
+    lat = TypedAt(feed, "shapes.txt", "shape_pt_lat")
+    lon = TypedAt(feed, "shapes.txt", "shape_pt_lon")
+    sdist = TypedAt(feed, "shapes.txt", "shape_dist_traveled")
 
-    out: dict[str, list[dict[str, object]]] = {
-        "stop_too_far_from_shape": [],
-        "stop_too_far_from_shape_using_user_distance": [],
-        "stop_has_too_many_matches_for_shape": [],
-        "stops_match_shape_out_of_order": [],
-    }
-    for shape_code, group in cand.groupby("shape", sort=False):  # per shape
-        a, b = s_lo[shape_code], s_hi[shape_code]
-        shape = _Shape(sxyz[a:b], suser[a:b])
-        shape_id = shape_uniques.iloc[shape_code]
-        # Geometry once per (stop, station size) of the shape, shared by all its patterns.
-        pats = []
-        for code, route, tpos in zip(group["code"], group["route"], group["tpos"], strict=True):
-            rows = np.arange(t_lo[code], t_hi[code])
-            rows = rows[located[rows]]
-            if len(rows) == 0:
+    # Shapes are read block by block in shapes.txt code order; each shape's notices are kept
+    # apart and emitted afterwards in the canonical order (shapes by first trip in trips.txt).
+    # Identical geometry (same points, same stop locations and distances) matches identically:
+    # its problems are computed once and reported for each (shape, pattern) with its own ids.
+    memo: dict[tuple[bytes, bytes], tuple[_Problems, _Problems]] = {}
+    per_shape: dict[int, dict[str, list[dict[str, object]]]] = {}
+    for b_lo, b_hi in trip_blocks(scode):
+        rows = order[b_lo:b_hi]
+        b_lat = values_at(lat, rows, na=0.0)
+        b_lon = values_at(lon, rows, na=0.0)
+        b_user = values_at(sdist, rows, na=0.0)
+        for shape_code in np.unique(scode[b_lo:b_hi]):
+            pats = p_index.get(int(shape_code))
+            if not pats:
                 continue
-            large = np.zeros(len(rows), dtype=bool)
-            if rtype[route] == RAIL:
-                large[0] = large[-1] = True
-            pats.append((rows, large, int(tpos)))
-        if not pats:
-            continue
-        keys = np.concatenate([stop_pos[r] * 2 + lg for r, lg, _ in pats])
-        ukeys = np.unique(keys)
-        upos = ukeys // 2
-        max_d = MAX_DISTANCE_TO_SHAPE_M * np.where(ukeys % 2 == 1, LARGE_STATION_MULTIPLIER, 1.0)
-        ux = _xyz(c_lat[upos], c_lon[upos])
-        ucands, ubest = _geo_candidates(shape, ux, max_d)
-        where = {int(k): i for i, k in enumerate(ukeys)}
-        reported: set[object] = set()
-        for rows, large, tpos in pats:  # per distinct stop pattern: the assignment DP
-            ids = stop_ids[stop_pos[rows]]
-            ctx = _Ctx(
-                out,
-                reported,
-                shape_id,
-                trip_ids[tpos],
-                int(trip_rows[tpos]),
-                ids,
-                st_rows[rows],
-                names[stop_pos[rows]],
-                c_lat[stop_pos[rows]],
-                c_lon[stop_pos[rows]],
-            )
-            ix = [where[int(k)] for k in stop_pos[rows] * 2 + large]
-            _match_trip(
-                ctx,
-                shape,
-                np.arange(len(rows)),
-                _xyz(c_lat[stop_pos[rows]], c_lon[stop_pos[rows]]),
-                st_user[rows],
-                max_d[ix],
-                [ucands[i] for i in ix],
-                [ubest[i] for i in ix],
-            )
-    for code, found in out.items():
-        if found:
-            notices.add_frame(code, pd.DataFrame(found))
+            a, b = s_lo[shape_code] - b_lo, s_hi[shape_code] - b_lo
+            out: dict[str, list[dict[str, object]]] = {code: [] for code in _MATCH_CODES}
+            per_shape[int(shape_code)] = out
+            shape_key = _digest(b_lat[a:b], b_lon[a:b], b_user[a:b])
+            reported: set[object] = set()
+            todo = []
+            for i in pats:  # per distinct stop pattern of the shape
+                g = slice(p_start[i], p_end[i])
+                keep = np.flatnonzero(g_located[g]) + p_start[i]
+                if len(keep) == 0:
+                    continue
+                spos = g_stop[keep]
+                large = np.zeros(len(keep), dtype=bool)
+                if p_rail[i]:
+                    large[0] = large[-1] = True
+                key = (
+                    (shape_key, _digest(c_lat[spos], c_lon[spos], g_user[keep], large))
+                    if SHARE_GEOMETRY
+                    else (bytes(8), int(i).to_bytes(8, "little"))
+                )
+                todo.append((i, keep, spos, large, key))
+            missing = [t for t in todo if t[4] not in memo]
+            if missing:
+                shape = _Shape(_xyz(b_lat[a:b], b_lon[a:b]), b_user[a:b])
+                # Geometry once per (stop, station size) of the shape, shared by its patterns.
+                ukeys = np.unique(
+                    np.concatenate([t[2].astype(np.int64) * 2 + t[3] for t in missing])
+                )
+                upos = ukeys // 2
+                max_d = MAX_DISTANCE_TO_SHAPE_M * np.where(
+                    ukeys % 2 == 1, LARGE_STATION_MULTIPLIER, 1.0
+                )
+                ucands, ubest = _geo_candidates(shape, _xyz(c_lat[upos], c_lon[upos]), max_d)
+                where = {int(k): j for j, k in enumerate(ukeys)}
+                for _, keep, spos, large, key in missing:
+                    if key in memo:  # two patterns of this shape with one geometry
+                        continue
+                    ix = [where[int(k)] for k in spos.astype(np.int64) * 2 + large]
+                    memo[key] = _match_trip(
+                        shape,
+                        np.arange(len(spos)),
+                        _xyz(c_lat[spos], c_lon[spos]),
+                        g_user[keep],
+                        max_d[ix],
+                        [ucands[j] for j in ix],
+                        [ubest[j] for j in ix],
+                    )
+            for i, keep, spos, _, key in todo:
+                tpos = p_tpos[i]
+                ctx = _Ctx(
+                    out,
+                    reported,
+                    shape_uniques.iloc[shape_code],
+                    trip_ids[tpos],
+                    int(trip_rows[tpos]),
+                    stop_ids[spos],
+                    g_csv[keep],
+                    names[spos],
+                    c_lat[spos],
+                    c_lon[spos],
+                )
+                geo, user = memo[key]
+                _report(ctx, geo, user_mode=False)
+                _report(ctx, user, user_mode=True)
+    found: dict[str, list[dict[str, object]]] = {code: [] for code in _MATCH_CODES}
+    for shape_code in p_index:  # canonical order: shapes by their first trip in trips.txt
+        for code, records in per_shape.get(shape_code, {}).items():
+            found[code].extend(records)
+    for code, records in found.items():
+        if records:
+            notices.add_frame(code, pd.DataFrame(records))
+
+
+# Trips of equal geometry share one matching (off only to test that sharing changes nothing).
+SHARE_GEOMETRY = True
+
+_MATCH_CODES = (
+    "stop_too_far_from_shape",
+    "stop_too_far_from_shape_using_user_distance",
+    "stop_has_too_many_matches_for_shape",
+    "stops_match_shape_out_of_order",
+)
+_Problems = list[tuple[str, tuple[object, ...]]]
+
+
+def _digest(*arrays: np.ndarray) -> bytes:
+    """SHA-1 of the arrays' bytes (equal lengths, so unambiguous): the key of one geometry.
+
+    160 bits: a collision between two of a feed's geometries is beyond practical odds.
+    """
+    return hashlib.sha1(b"".join(np.ascontiguousarray(a).tobytes() for a in arrays)).digest()
+
+
+def _trip_hashes(
+    feed: Feed, st_order: np.ndarray, tcode: np.ndarray, user_s: pd.Series
+) -> np.ndarray:
+    """Per trip code, a 64-bit hash of its (stop_id, shape_dist_traveled) sequence.
+
+    Trips with identical stops and distances match a shape identically: the canonical validator
+    checks them once per shape. Order-sensitive; computed block by block over sorted rows.
+    """
+    st = feed.table("stop_times.txt")
+    stop_pos = stop_positions(feed)
+    # stop ids as ints: their stops.txt row, or a negative label for ids not in stops.txt
+    unknown = np.flatnonzero(stop_pos < 0)
+    labels = (
+        pd.factorize(pick(st, "stop_id", unknown))[0].astype(np.int64) if len(unknown) else None
+    )
+    n_trips = int(tcode[-1]) + 1
+    out = np.zeros(n_trips, dtype=np.uint64)
+    for b_lo, b_hi in trip_blocks(tcode):
+        rows = st_order[b_lo:b_hi]
+        tc = tcode[b_lo:b_hi]
+        first = np.flatnonzero(_run_starts(tc))
+        within = np.arange(len(rows)) - np.repeat(first, np.diff(np.r_[first, len(rows)]))
+        key = stop_pos[rows].astype(np.int64)
+        if labels is not None:
+            bad = np.flatnonzero(key < 0)
+            if len(bad):
+                key[bad] = -2 - labels[np.searchsorted(unknown, rows[bad])]
+        row_hash = (
+            pd.util.hash_array(key)
+            ^ (pd.util.hash_array(values_at(user_s, rows, na=0.0)) * np.uint64(0x9E3779B97F4A7C15))
+            ^ (pd.util.hash_array(within.astype(np.int64)) * np.uint64(0xC2B2AE3D27D4EB4F))
+        )
+        out[tc[first]] = np.add.reduceat(row_hash, first) + np.diff(np.r_[first, len(rows)]).astype(
+            np.uint64
+        )
+    return out
 
 
 class _Ctx:
@@ -679,7 +836,6 @@ class _Ctx:
 
 
 def _match_trip(
-    ctx: _Ctx,
     shape: _Shape,
     pos: np.ndarray,
     x: np.ndarray,
@@ -687,8 +843,12 @@ def _match_trip(
     max_d: np.ndarray,
     cands: list[list[tuple[int, float, float, np.ndarray]]],
     best: list[tuple[int, np.ndarray, float]],
-) -> None:
-    """Geo matching, then user-distance matching when both sides give shape_dist_traveled."""
+) -> tuple[_Problems, _Problems]:
+    """Geo matching, then user-distance matching when both sides give shape_dist_traveled.
+
+    Returns the problems of each mode (stop positions, locations, distances): they depend on
+    the geometry only, so trips of one geometry share them.
+    """
     problems: list[tuple[str, tuple[object, ...]]] = []
     ok = True
     for k in range(len(pos)):
@@ -702,10 +862,10 @@ def _match_trip(
             problems.append(("many", (pos[k], m[3], len(cands[k]))))
     if ok:
         _dp_problems(cands, pos, problems)
-    _report(ctx, problems, user_mode=False)
+    geo = problems
 
     if not (user[-1] > 0.0 and shape.has_user):
-        return
+        return geo, []
     problems = []
     potential: list[list[tuple[int, float, float, np.ndarray]]] = []
     search_from = 0
@@ -733,7 +893,7 @@ def _match_trip(
                 j, _, dist, loc = potential[k][i]
                 if dist > MAX_DISTANCE_TO_SHAPE_M:
                     problems.append(("far", (pos[k], loc, dist, j)))
-    _report(ctx, problems, user_mode=True)
+    return geo, problems
 
 
 def _dp_problems(

@@ -9,8 +9,8 @@ import pandas as pd
 
 from gtfs_builder.spec import LOCATION_TYPE_NAMES
 from gtfs_builder.validate.notices import Notices, Severity, rule
+from gtfs_builder.validate.rules import stop_times as stop_times_rules
 from gtfs_builder.validate.rules._columns import column, has_column, tables_ok
-from gtfs_builder.validate.rules.stop_times import lookup
 
 if TYPE_CHECKING:
     from gtfs_builder.validate.feed import Feed
@@ -235,12 +235,18 @@ def check_stop_usage(feed: Feed, notices: Notices) -> None:
     if stops.empty:
         return
     st = feed.table("stop_times.txt")
-    # First stop_times row per stop (rows are in file order): an Arrow hash lookup, no groupby.
-    pos = lookup(column(st, "stop_id"), column(stops, "stop_id"))
-    ok = np.flatnonzero(pos >= 0)
-    uniq, first = np.unique(pos[ok], return_index=True)
+    # First stop_times row per stop (rows are in file order), block by block over the cached
+    # stop positions: no groupby, and temporaries bounded on 20 M rows.
+    pos = stop_times_rules.stop_positions(feed)
+    size = stop_times_rules.BLOCK_ROWS
+    csv_row = st["csv_row"].to_numpy()
     ref = np.full(len(stops), np.nan)
-    ref[uniq] = st["csv_row"].to_numpy()[ok[first]]
+    for lo in range(0, len(pos), size):
+        block = pos[lo : lo + size]
+        ok = np.flatnonzero(block >= 0)
+        uniq, first = np.unique(block[ok], return_index=True)
+        new = np.isnan(ref[uniq])  # an earlier block already gave these stops their first row
+        ref[uniq[new]] = csv_row[lo + ok[first[new]]]
     ref_row = pd.Series(ref, index=stops.index).astype("Int64")
     # A stop time naming a location group serves every stop of the group.
     in_group = np.zeros(len(stops), dtype=bool)

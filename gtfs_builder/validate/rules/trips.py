@@ -12,11 +12,15 @@ from gtfs_builder.spec import ROUTE_TYPE_NAMES
 from gtfs_builder.validate.notices import Notices, Severity, rule
 from gtfs_builder.validate.rules._columns import column, has_column, tables_ok, typed_or_na
 from gtfs_builder.validate.rules.stop_times import (
+    TypedAt,
     lookup,
     pick,
+    stop_positions,
+    trip_blocks,
     trip_bounds,
-    trip_code_of,
     trip_order,
+    trips_code,
+    values_at,
 )
 
 if TYPE_CHECKING:
@@ -39,10 +43,12 @@ def check_trip_usage(feed: Feed, notices: Notices) -> None:
     trips = feed.table("trips.txt")
     if trips.empty:
         return
-    st = feed.table("stop_times.txt")
-    counts = column(st, "trip_id").value_counts()
+    # stop times per trip from the cached trip order: no hashing of 20 M trip ids
+    _, tcode = trip_order(feed)
+    per_code = np.bincount(tcode, minlength=1)
     tid = column(trips, "trip_id")
-    n = tid.map(counts).fillna(0)
+    code = trips_code(feed)
+    n = pd.Series(np.where(code >= 0, per_code[np.maximum(code, 0)], 0), index=trips.index)
     unusable = n <= 1
     notices.add_frame(
         "unusable_trip",
@@ -157,17 +163,16 @@ def check_block_overlap(feed: Feed, notices: Notices) -> None:
     order, tcode = trip_order(feed)
     if len(order) == 0:
         return
-    arr = typed_or_na(feed, "stop_times.txt", "arrival_time").astype("Float64")
-    dep = typed_or_na(feed, "stop_times.txt", "departure_time").astype("Float64")
-    arr_s = arr.to_numpy(dtype=float, na_value=np.nan)[order]
-    dep_s = dep.to_numpy(dtype=float, na_value=np.nan)[order]
+    arr = TypedAt(feed, "stop_times.txt", "arrival_time")
+    dep = TypedAt(feed, "stop_times.txt", "departure_time")
     in_block = np.flatnonzero(block.notna().to_numpy())
-    code = trip_code_of(feed, column(trips, "trip_id").iloc[in_block])
+    code = trips_code(feed)[in_block]
     has = code >= 0
     in_block, code = in_block[has], code[has]
     lo, hi = trip_bounds(tcode, int(tcode.max()) + 1)
-    first, last = lo[code], hi[code] - 1
-    fa, fd, la, ld = arr_s[first], dep_s[first], arr_s[last], dep_s[last]
+    first, last = order[lo[code]], order[hi[code] - 1]  # first and last stop time rows
+    fa, fd = values_at(arr, first), values_at(dep, first)
+    la, ld = values_at(arr, last), values_at(dep, last)
     timed = ~(np.isnan(fa) | np.isnan(fd) | np.isnan(la) | np.isnan(ld))
     in_block, fa, fd, la, ld = in_block[timed], fa[timed], fd[timed], la[timed], ld[timed]
     if len(in_block) < 2:
@@ -303,7 +308,7 @@ def check_headsign(feed: Feed, notices: Notices) -> None:
     if len(order) < 2:
         return
     tpos = np.flatnonzero(head.notna().to_numpy())
-    code = trip_code_of(feed, column(trips, "trip_id").iloc[tpos])
+    code = trips_code(feed)[tpos]
     has = code >= 0
     tpos, code = tpos[has], code[has]
     if len(tpos) == 0:
@@ -322,25 +327,34 @@ def check_headsign(feed: Feed, notices: Notices) -> None:
         tpos, code = tpos[: circular[0]], code[: circular[0]]
         if len(tpos) == 0:
             return
-    n_rows = hi[code] - lo[code]
-    # rows of these trips except their last stop time
-    cnt = np.maximum(n_rows - 1, 0)
-    owner = np.repeat(np.arange(len(code)), cnt)
-    within = np.arange(len(owner)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    sorted_pos = lo[code][owner] + within
-    stop_pos = lookup(column(st, "stop_id"), column(stops, "stop_id"))[order[sorted_pos]]
-    names = column(stops, "stop_name").str.lower().to_numpy(dtype=object, na_value=None)
-    stop_name = np.where(stop_pos >= 0, names[np.maximum(stop_pos, 0)], None)
-    heads = head.str.lower().to_numpy(dtype=object, na_value=None)[tpos][owner]
-    hit = np.flatnonzero(stop_name == heads)
-    if len(hit) == 0:
+    # Lowercase stop names and headsigns as codes of one vocabulary: an integer compare per
+    # stop_times row, block by block (no per-row string objects).
+    vocab, _ = pd.factorize(
+        pd.concat([column(stops, "stop_name").str.lower(), head.iloc[tpos].str.lower()])
+    )
+    name_code = vocab[: len(stops)]  # -1 for a stop without name
+    n_codes = int(tcode.max()) + 1
+    head_by_code = np.full(n_codes, -2, dtype=np.int64)  # -2: trip not checked
+    head_by_code[code] = vocab[len(stops) :]
+    owner_by_code = np.full(n_codes, -1, dtype=np.int64)
+    owner_by_code[code] = np.arange(len(code))
+    stop_pos_all = stop_positions(feed)
+    found = []
+    for b_lo, b_hi in trip_blocks(tcode):  # trips never straddle blocks
+        tc = tcode[b_lo:b_hi]
+        want = head_by_code[tc]
+        last = np.ones(b_hi - b_lo, dtype=bool)  # a trip's last stop time is not intermediate
+        last[:-1] = tc[:-1] != tc[1:]
+        sp = stop_pos_all[order[b_lo:b_hi]]
+        got = np.where(sp >= 0, name_code[np.maximum(sp, 0)], -1)
+        found.append(np.flatnonzero((got == want) & (want >= 0) & ~last) + b_lo)
+    hits = np.concatenate(found)
+    if len(hits) == 0:
         return
-    _, first_hit = np.unique(owner[hit], return_index=True)
-    hit = hit[first_hit]
-    t = owner[hit]
-    seq = typed_or_na(feed, "stop_times.txt", "stop_sequence").astype("Float64")
-    seq_np = seq.to_numpy(dtype=float, na_value=np.nan)
-    stop_ids = column(st, "stop_id").to_numpy(dtype=object)
+    _, first_hit = np.unique(tcode[hits], return_index=True)  # first hit of each trip
+    hits = hits[first_hit]
+    t = owner_by_code[tcode[hits]]
+    seq = TypedAt(feed, "stop_times.txt", "stop_sequence")
     last_rows = order[hi[code[t]] - 1]
     notices.add_frame(
         "trip_headsign_matches_intermediate_stop",
@@ -349,9 +363,9 @@ def check_headsign(feed: Feed, notices: Notices) -> None:
                 "csvRowNumber": trips["csv_row"].to_numpy()[tpos[t]],
                 "tripId": column(trips, "trip_id").to_numpy(dtype=object)[tpos[t]],
                 "tripHeadsign": head.to_numpy(dtype=object)[tpos[t]],
-                "stopId1": stop_ids[order[sorted_pos[hit]]],
-                "stopSequence": seq_np[order[sorted_pos[hit]]].astype(np.int64),
-                "stopId2": stop_ids[last_rows],
+                "stopId1": pick(st, "stop_id", order[hits]),
+                "stopSequence": values_at(seq, order[hits]).astype(np.int64),
+                "stopId2": pick(st, "stop_id", last_rows),
             }
         ).sort_values("csvRowNumber"),
     )
