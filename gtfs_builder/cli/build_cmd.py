@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from gtfs_builder.cli.common import fail
 from gtfs_builder.source import SourceErrors
 
 
@@ -45,6 +46,8 @@ def build(source_dir: Path, output: Path) -> None:
     except SourceErrors as exc:
         _report_source_errors(exc)
         raise SystemExit(2) from None
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc}")
     click.echo(f"wrote {path}")
 
 
@@ -81,6 +84,8 @@ def publish(source_dir: Path, feeds_dir: Path, date: dt.datetime | None) -> None
     except SourceErrors as exc:
         _report_source_errors(exc)
         raise SystemExit(2) from None
+    except OSError as exc:
+        fail(f"cannot publish into {feeds_dir}: {exc}")
     counts = ", ".join(f"{n} {sev}" for sev, n in result.counts.items() if n) or "no notices"
     if result.published:
         click.echo(f"published {result.feed} ({counts}); report: {result.report_path}")

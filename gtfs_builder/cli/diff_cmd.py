@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from gtfs_builder.cli.common import feed_input, iso_date
+
 
 @click.command("diff")
 @click.argument("old", type=click.Path(path_type=str))
@@ -27,14 +29,11 @@ def diff(old: str, new: str, as_json: bool, date_from: str | None, date_to: str 
       gtfs-builder diff feeds/primorye.zip build/primorye.zip --from 2025-01-01 --to 2025-03-31
       gtfs-builder diff old.zip new.zip --json > changes.json
     """
-    from gtfs_builder.diff import DiffInputError, diff_feeds
+    from gtfs_builder.diff import diff_feeds
 
-    dates = (date_from, date_to) if date_from or date_to else None
-    try:
-        result = diff_feeds(old, new, dates=dates)
-    except DiffInputError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+    dates = (iso_date("--from", date_from), iso_date("--to", date_to))
+    with feed_input():  # DiffInputError too: it names the file, row, field and value
+        result = diff_feeds(old, new, dates=dates if any(dates) else None)
     click.echo(result.to_json() if as_json else result.to_text())
     sys.exit(0 if result.is_empty else 1)
 

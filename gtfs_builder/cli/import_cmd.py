@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from gtfs_builder.cli.common import fail, feed_input
+
 
 @click.command("import")
 @click.argument("feed", type=click.Path(path_type=Path))
@@ -38,13 +40,13 @@ def import_command(feed: Path, output: Path, force: bool, headways: bool) -> Non
 
     Exit status: 0 imported, 2 the feed cannot be imported or the folder is not empty.
     """
-    from gtfs_builder.importer import FeedImportError, import_feed
+    from gtfs_builder.importer import import_feed
 
     try:
-        result = import_feed(feed, output, force=force, headways=headways)
-    except FeedImportError as exc:
-        click.echo(f"error: {exc}", err=True)
-        raise SystemExit(2) from None
+        with feed_input():  # FeedImportError too (unusable feed, non-empty folder)
+            result = import_feed(feed, output, force=force, headways=headways)
+    except OSError as exc:
+        fail(f"cannot write the source folder {output}: {exc}")
     counts = ", ".join(f"{n} {what}" for what, n in result.counts.items())
     click.echo(f"wrote {result.output}: {counts}")
     if result.files_kept:

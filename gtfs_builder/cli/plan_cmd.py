@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import click
 
+from gtfs_builder.cli.common import fail
 from gtfs_builder.plan import PlanError, format_journey, load_timetable, plan, query
-
-
-class BadInput(click.ClickException):
-    """A feed or question the planner cannot use: exit 2, as for other commands' bad input."""
-
-    exit_code = 2
 
 
 @click.command("plan")
@@ -52,7 +47,7 @@ def plan_command(feed: str, origin: str, target: str, depart: str, tz: str | Non
         journeys = plan(tt, q.origins, q.targets, q.depart, max_rides=max_transfers + 1,
                         horizon=int(within_hours * 3600))
     except PlanError as exc:
-        raise BadInput(str(exc)) from None
+        fail(str(exc))
     if not journeys:
         click.echo(f"no journey from {origin} to {target} leaving after {depart} {q.zone} "
                    f"(arriving within {within_hours:g} h)")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import sys
-
 import click
+
+from gtfs_builder.cli.common import fail, feed_input, iso_date
 
 
 @click.command(
@@ -21,21 +20,14 @@ import click
 def render(feed: str, output: str, date: str | None) -> None:
     """Render the GTFS feed FEED (zip or folder) as a static site in OUTPUT: index.html,
     one timetable per route and direction, map.html and report.html."""
-    from gtfs_builder.render import InputError, render_site
+    from gtfs_builder.render import render_site
 
+    day = iso_date("--date", date)
     try:
-        day = dt.date.fromisoformat(date) if date else None
-    except ValueError:
-        click.echo(f"error: --date {date!r} is not a YYYY-MM-DD date", err=True)
-        sys.exit(2)
-    try:
-        index = render_site(feed, output, date=day)
-    except InputError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        with feed_input():
+            index = render_site(feed, output, date=day)
     except OSError as exc:
-        click.echo(f"error: cannot write the site to {output}: {exc}", err=True)
-        sys.exit(2)
+        fail(f"cannot write the site to {output}: {exc}")
     click.echo(f"wrote {index}")
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 
 import click
+
+from gtfs_builder.cli.common import fail, feed_input, iso_date
 
 FAIL_ON = ("error", "warning", "never")
 
@@ -61,35 +62,25 @@ def validate(
     max_samples: int,
 ) -> None:
     """Validate the GTFS feed at PATH (a zip or a folder) and print a summary."""
-    from gtfs_builder.validate import InputError
     from gtfs_builder.validate import validate as run
     from gtfs_builder.validate.config import ConfigError, load_config
 
-    try:
-        day = dt.date.fromisoformat(date) if date else None
-    except ValueError:
-        click.echo(f"error: --date {date!r} is not a YYYY-MM-DD date", err=True)
-        sys.exit(2)
+    day = iso_date("--date", date)
     try:
         config = load_config(rules) if rules else None
     except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    try:
+        fail(str(exc))
+    with feed_input():
         report = run(
             path, date=day, country_code=country_code, config=config, max_samples=max_samples
         )
-    except InputError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
     try:
         if output:
             report.write_json(output)
         if html:
             report.write_html(html)
     except OSError as exc:
-        click.echo(f"error: cannot write report: {exc}", err=True)
-        sys.exit(2)
+        fail(f"cannot write report: {exc}")
     click.echo(report.summary_text(max_lines=30))
     sys.exit(report.exit_code(fail_on.lower()))
 

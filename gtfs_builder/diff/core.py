@@ -216,7 +216,7 @@ class Comparison:
         routes = self._routes(day_counts)
         stops = self._stops()
         calendar = self._calendar()
-        per_day = self._per_day(day_counts, routes)
+        per_day = self._per_day(day_counts)
         moved, rerouted = self._trip_changes()
         window_changed = a.window != b.window
         summary = {
@@ -471,9 +471,7 @@ class Comparison:
         both = pd.concat(out, axis=1).fillna(0).astype(np.int64).reset_index()
         return both
 
-    def _per_day(
-        self, counts: pd.DataFrame, routes: dict[str, list[dict[str, Any]]]
-    ) -> list[dict[str, Any]]:
+    def _per_day(self, counts: pd.DataFrame) -> list[dict[str, Any]]:
         diff = counts[counts["old"] != counts["new"]]
         if diff.empty:
             return []

@@ -1,7 +1,7 @@
 """Read one feed version into the columns a rider-facing comparison needs.
 
-Reading goes through the validator's ``csvio`` (any bytes survive: BOM, CRLF, ragged rows), but
-not through ``Feed``: its field-level checks cost seconds on 2 M ``stop_times`` rows and a diff
+Reading goes through :mod:`gtfs_builder.feedio` (the validator's reader: any bytes survive),
+but not through ``Feed``: its field-level checks cost seconds on 2 M ``stop_times`` rows and a diff
 does not need them. Only what changes a rider's trip is kept: names and positions of stops, names
 of routes, trips with their service and stop times, and the service calendars. Values the diff
 relies on (times, stop sequences, dates) must parse; anything else unparsable is left empty.
@@ -9,6 +9,7 @@ relies on (times, stop sequences, dates) must parse; anything else unparsable is
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,15 +18,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from gtfs_builder import spec
+from gtfs_builder.feedio import CALENDAR_DAYS, FeedFiles, FeedReadError
 from gtfs_builder.validate import csvio, fieldtypes
-from gtfs_builder.validate.notices import Notices
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
 
 
-class DiffInputError(Exception):
+class DiffInputError(FeedReadError):
     """A feed cannot be compared; the message names the file, row, field, value and expectation."""
 
 
@@ -62,40 +61,27 @@ class Snapshot:
 
 def load_snapshot(path: str | Path) -> Snapshot:
     """Read a GTFS zip or folder; raise ``DiffInputError`` when it cannot be compared."""
-    path = Path(path)
-    notices = Notices()  # CSV-level problems are the validator's business, not the diff's
-    try:
-        archive = csvio.open_archive(path, notices)
-    except csvio.InputError as exc:
-        raise DiffInputError(str(exc)) from None
-    if not archive.entries and path.is_file():
-        raise DiffInputError(f"{path}: the archive holds no GTFS file")
-    reader = _Reader(path, archive)
-    try:
-        return reader.snapshot()
-    finally:
-        archive.close()
+    with FeedFiles(path, error=DiffInputError) as files:
+        return _Reader(files).snapshot()
 
 
 class _Reader:
-    def __init__(self, path: Path, archive: csvio.Archive) -> None:
-        self.path = path
-        self.archive = archive
+    def __init__(self, files: FeedFiles) -> None:
+        self.files = files
+        self.path = files.path
         self.warnings: list[str] = []
 
     # ------------------------------------------------------------------ tables
     def table(self, name: str, columns: list[str], *, required: bool) -> pd.DataFrame | None:
         """The file's rows as strings ("" when empty) with ``columns`` checked; None if absent."""
-        if name not in self.archive.entries:
-            if required:
-                raise DiffInputError(f"{self.path}: {name} is missing (a GTFS feed needs it)")
+        if required:
+            self.files.require(name)
+        elif not self.files.has(name):
             return None
-        raw = csvio.read_table(self.archive, name, Notices())
+        raw = self.files.read(name)
         if raw.status is csvio.LoadStatus.EMPTY_FILE:
             return None if not required else _empty(columns)
         missing = [c for c in columns if c not in raw.frame.columns]
-        if raw.status is csvio.LoadStatus.INVALID_HEADERS:
-            raise DiffInputError(f"{self.path}: {name}: {_header_problem(name, raw.header)}")
         if missing and len(raw.frame):
             raise DiffInputError(
                 f"{self.path}: {name}: no column {missing[0]!r} (header: {', '.join(raw.header)})"
@@ -211,7 +197,7 @@ class _Reader:
             cal = cal.drop_duplicates("service_id")
             start = _days(self.parsed("calendar.txt", cal, "start_date", "date", "a YYYYMMDD date"))
             end = _days(self.parsed("calendar.txt", cal, "end_date", "date", "a YYYYMMDD date"))
-            flags = np.stack([(_col(cal, d) == "1").to_numpy() for d in WEEKDAYS], axis=1)
+            flags = np.stack([(_col(cal, d) == "1").to_numpy() for d in CALENDAR_DAYS], axis=1)
             mask = ["".join("1" if f else "0" for f in row) for row in flags]
             calendar = pd.DataFrame(
                 {"service_id": _col(cal, "service_id"), "mask": mask, "start": start, "end": end}
@@ -337,23 +323,6 @@ class _Reader:
         return stops, trip, stop, time, trip_start
 
 
-def _header_problem(name: str, header: list[str]) -> str:
-    """Why the canonical loader refuses this header (then no row of the file is read)."""
-    fspec = spec.FILES.get(name)
-    required = list(fspec.required_columns) if fspec else []
-    absent = [c for c in required if c not in header]
-    dupes = sorted({c for c in header if c and header.count(c) > 1})
-    if absent:
-        problem = f"no column {absent[0]!r}"
-    elif dupes:
-        problem = f"column {dupes[0]!r} appears twice"
-    elif "" in header:
-        problem = f"column {header.index('') + 1} has no name"
-    else:
-        problem = "unreadable header"
-    return f"{problem} (header: {', '.join(header)})"
-
-
 def _empty(columns: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series([], dtype="str") for c in columns})
     frame["csv_row"] = pd.Series([], dtype="int64")
@@ -413,6 +382,4 @@ def day_iso(day: int) -> str:
 
 def iso_day(text: str) -> int:
     """'YYYY-MM-DD' -> days since 1970-01-01 (ValueError when not a date)."""
-    import datetime as dt
-
     return (dt.date.fromisoformat(text) - dt.date(1970, 1, 1)).days

@@ -21,6 +21,8 @@ __all__ = ["FeedImportError", "ImportResult", "import_feed"]
 
 @dataclass
 class ImportResult:
+    """What ``import_feed`` wrote: the folder, counts per kind of entity, files kept as is."""
+
     output: Path
     counts: dict[str, int]
     files_kept: list[str]
@@ -35,16 +37,16 @@ EXPAND = {
 }  # fmt: skip
 
 
-def _render(value: Any, depth: int, key: str | None = None) -> str:
+def _layout(value: Any, depth: int, key: str | None = None) -> str:
     pad, inner = "  " * depth, "  " * (depth + 1)
     if isinstance(value, list) and value and key in EXPAND:
-        items = ",\n".join(inner + _render(v, depth + 1) for v in value)
+        items = ",\n".join(inner + _layout(v, depth + 1) for v in value)
         return f"[\n{items}\n{pad}]"
     if isinstance(value, dict) and any(
         k in EXPAND and isinstance(v, list) and v for k, v in value.items()
     ):
         items = ",\n".join(
-            f"{inner}{json.dumps(k)}: {_render(v, depth + 1, k)}" for k, v in value.items()
+            f"{inner}{json.dumps(k)}: {_layout(v, depth + 1, k)}" for k, v in value.items()
         )
         return f"{{\n{items}\n{pad}}}"
     return json.dumps(value, ensure_ascii=False)
@@ -53,7 +55,7 @@ def _render(value: Any, depth: int, key: str | None = None) -> str:
 def _dump(doc: dict[str, Any]) -> str:
     """JSON laid out for people (a route, pattern, pattern stop or trip entry per line) and
     loaded fast (no YAML parser needed)."""
-    return _render(doc, 0) + "\n"
+    return _layout(doc, 0) + "\n"
 
 
 def import_feed(

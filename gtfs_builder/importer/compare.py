@@ -10,6 +10,7 @@ does not have).
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,7 +49,9 @@ class TableDiff:
 
 
 @dataclass
-class FeedDiff:
+class RoundTripDiff:
+    """Every table's losses and additions (not the rider-facing ``gtfs_builder.diff.FeedDiff``)."""
+
     tables: list[TableDiff]
     missing_files: list[str]
     added_files: list[str]
@@ -73,9 +76,13 @@ class FeedDiff:
 
 
 def _seconds(s: pd.Series) -> pd.Series:
+    """H:MM:SS → whole seconds as text ("" when not a time), so 7:05:00 equals 07:05:00."""
     parts = s.str.extract(r"^(\d+):(\d\d):(\d\d)$")
     secs = parts[0].astype(float) * 3600 + parts[1].astype(float) * 60 + parts[2].astype(float)
-    return secs.map(lambda v: "" if np.isnan(v) else str(int(v))).where(s != "", "")
+    out = pd.Series("", index=s.index, dtype="str")
+    ok = secs.notna().to_numpy()
+    out[ok] = secs[ok].astype(np.int64).astype("str")
+    return out
 
 
 def normalise(s: pd.Series, col: str) -> pd.Series:
@@ -148,7 +155,7 @@ def compare_tables(name: str, a: pd.DataFrame, b: pd.DataFrame) -> TableDiff:
     return diff
 
 
-def compare_feeds(original: Path | str, rebuilt: Path | str) -> FeedDiff:
+def compare_feeds(original: Path | str, rebuilt: Path | str) -> RoundTripDiff:
     """Every file of ``original`` against ``rebuilt``: losses and additions per table/column."""
     fa, fb = read_feed(original), read_feed(rebuilt)
     tables = []
@@ -170,10 +177,9 @@ def compare_feeds(original: Path | str, rebuilt: Path | str) -> FeedDiff:
         tables.append(compare_tables(name, ta, tb))
     missing = sorted(names_a - names_b)
     missing += sorted(n for n, data in fa.others.items() if fb.others.get(n) != data)
-    return FeedDiff(tables, missing, sorted(names_b - names_a))
+    return RoundTripDiff(tables, missing, sorted(names_b - names_a))
 
 
 def _raw_table(data: bytes) -> pd.DataFrame:
-    import io
-
+    """A file the reader did not take as a GTFS table, read as plain CSV strings."""
     return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")

@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gtfs_builder.feedio import CALENDAR_DAYS
 from gtfs_builder.importer.read import FeedImportError, RawFeed
+from gtfs_builder.source.loader import WEEKDAYS  # the source format's day names
 
 # GTFS column → source key, per table the source format models. Any other column → ``extra``.
 AGENCY = {
@@ -55,8 +57,6 @@ TRANSLATIONS = {
     "translation": "translation", "record_id": "record_id", "record_sub_id": "record_sub_id",
     "field_value": "field_value",
 }  # fmt: skip
-CALENDAR_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TRIP_COLS = (
     "route_id", "service_id", "trip_id", "trip_headsign", "trip_short_name", "direction_id",
     "block_id", "shape_id", "wheelchair_accessible", "bikes_allowed",

@@ -29,7 +29,8 @@ def render_site(
 ) -> Path:
     """Render the site of the feed at ``feed_path`` (zip or folder) into ``out_dir``; return the
     index page. Validates the feed first (``date`` = 'today' for the date rules) unless a
-    ``report`` is given. Raises ``InputError`` when the feed cannot be read at all."""
+    ``report`` is given. Raises ``InputError`` when the feed cannot be read at all or lacks
+    stops, routes, trips or stop_times (nothing to render); nothing is written then."""
     from gtfs_builder.render.feedview import FeedView
     from gtfs_builder.render.index import write_index
     from gtfs_builder.render.netmap import write_map

@@ -1,6 +1,6 @@
 """The feed as the pages need it: names in every language, service days, each stop's zone.
 
-Tables are read with the validator's CSV reader (``gtfs_builder.validate.csvio``), so any feed the
+Tables are read with :mod:`gtfs_builder.feedio` (the validator's CSV reader), so any feed the
 validator can read renders, whatever its bytes (BOM, CRLF, quoted newlines...). Unlike the
 validator's ``Feed`` it keeps rows with a bad field (a malformed route_url must not hide a route
 from its timetable): every cell stays a string, parsed here only where a page needs it.
@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
+from gtfs_builder.feedio import CALENDAR_DAYS, FeedFiles, FeedReadError
 from gtfs_builder.plan.timetable import parse_times, to_number
-from gtfs_builder.validate import csvio
-from gtfs_builder.validate.notices import Notices
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# the files every page is built from: without them there is nothing to render
+REQUIRED = ("stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
 
 
 def zone(name: str | None) -> ZoneInfo | None:
@@ -76,32 +76,41 @@ class FeedView:
     """Read-only helpers over one feed for the renderers."""
 
     def __init__(self, path: str | Path) -> None:
+        """Raises ``FeedReadError`` (a ``csvio.InputError``) when the input is not a zip or
+        folder, or lacks a file the pages are built from."""
         self.path = Path(path)
-        # raises csvio.InputError when the input is not a zip or folder at all
-        self.archive = csvio.open_archive(self.path, Notices())
+        self.files = FeedFiles(self.path)
+        try:
+            self.files.require(*REQUIRED)
+        except FeedReadError:
+            self.files.close()
+            raise
         self._tables: dict[str, pd.DataFrame] = {}
 
     def close(self) -> None:
-        self.archive.close()
+        self.files.close()
 
     def has(self, name: str) -> bool:
-        return name in self.archive.entries
+        return self.files.has(name)
 
     def table(self, name: str) -> pd.DataFrame:
-        """Every row of the file, every cell a string ('' when empty); empty when absent."""
+        """Every row of the file, every cell a string ('' when empty); empty when absent.
+
+        A file whose header the validator refuses renders as empty (the report says why)."""
         if name not in self._tables:
-            frame = csvio.read_table(self.archive, name, Notices()).frame
-            frame = frame.drop(columns=["csv_row"], errors="ignore").reset_index(drop=True)
-            self._tables[name] = frame.astype(object).fillna("").astype(str) \
-                if not frame.empty else frame
+            self._tables[name] = self.files.strings(name, header_must_parse=False)
         return self._tables[name]
 
-    def col(self, name: str, column: str) -> list[str]:
+    def series(self, name: str, column: str) -> pd.Series:
         """A column as stripped strings ('' when empty or absent), aligned to ``table(name)``."""
         frame = self.table(name)
         if column not in frame:
-            return [""] * len(frame)
-        return [v.strip() for v in frame[column].tolist()]
+            return pd.Series([""] * len(frame), dtype="str")
+        return frame[column].str.strip()
+
+    def col(self, name: str, column: str) -> list[str]:
+        """``series`` as a list, for the loops over small tables."""
+        return self.series(name, column).tolist()
 
     def num(self, name: str, column: str, default: float = np.nan) -> np.ndarray:
         frame = self.table(name)
@@ -168,11 +177,11 @@ class FeedView:
         out: dict[str, Service] = {}
         cal = self.table("calendar.txt")
         if not cal.empty:
-            flags = {d: self.col("calendar.txt", d) for d in WEEKDAYS}
+            flags = {d: self.col("calendar.txt", d) for d in CALENDAR_DAYS}
             starts = self.col("calendar.txt", "start_date")
             ends = self.col("calendar.txt", "end_date")
             for i, sid in enumerate(self.col("calendar.txt", "service_id")):
-                week = tuple(flags[d][i] == "1" for d in WEEKDAYS)
+                week = tuple(flags[d][i] == "1" for d in CALENDAR_DAYS)
                 out[sid] = Service(sid, week, _date(starts[i]), _date(ends[i]))
         cd = self.table("calendar_dates.txt")
         if not cd.empty:
@@ -226,7 +235,9 @@ class FeedView:
         ]
         return out
 
-    def station_of(self, stop_id: str) -> str:
-        """The parent station when there is one (platforms are grouped under it)."""
-        parent = self.stops["parent"].get(stop_id, "")
-        return parent if parent and parent in self.stops.index else stop_id
+    def stations_of(self, stop_ids: pd.Series) -> pd.Series:
+        """Each stop's parent station when there is one (platforms are grouped under it), else
+        the stop itself; aligned to ``stop_ids``."""
+        parent = stop_ids.map(self.stops["parent"]).fillna("")
+        known = (parent != "") & parent.isin(self.stops.index)
+        return parent.where(known, stop_ids)

@@ -11,7 +11,7 @@ get English ones.
 from __future__ import annotations
 
 import html
-from collections import defaultdict
+from functools import cached_property
 
 from gtfs_builder.render.feedview import FeedView
 
@@ -99,41 +99,48 @@ class Texts:
         """Register a feed name and return its key (for elements that are not spans: SVG)."""
         key = f"{table}.{fld}:{record_id}:{sub_id}" if record_id else f"{table}.{fld}=:{value}"
         if key not in self.entries:
-            per: dict[str, str] = {}
-            for lang in self.langs:
-                t = self._by_id.get((table, fld, lang, record_id, sub_id)) if record_id else None
-                t = t or self._by_value.get((table, fld, lang, value))
-                if t:
-                    per[lang] = t
+            per = self._every_translation(table, fld, record_id, value, sub_id)
             if not per and table == "trips" and fld == "trip_headsign":
                 per = self._headsign_as_stop(value)
             self.entries[key] = per
         return key
 
+    def _translation(
+        self, table: str, fld: str, lang: str, record_id: str, value: str, sub_id: str = ""
+    ) -> str:
+        """translations.txt's text for a name in ``lang`` ('' when none): the record_id form
+        first, then the field_value form."""
+        by_id = self._by_id.get((table, fld, lang, record_id, sub_id)) if record_id else None
+        return by_id or self._by_value.get((table, fld, lang, value), "")
+
+    def _every_translation(
+        self, table: str, fld: str, record_id: str, value: str, sub_id: str = ""
+    ) -> dict[str, str]:
+        """language → translation, for the page's languages that have one."""
+        found = {
+            lang: self._translation(table, fld, lang, record_id, value, sub_id)
+            for lang in self.langs
+        }
+        return {lang: text for lang, text in found.items() if text}
+
+    @cached_property
+    def _stop_by_name(self) -> dict[str, str]:
+        """stop_name → the first stop_id with that name."""
+        out: dict[str, str] = {}
+        ids = self.view.col("stops.txt", "stop_id")
+        for name, stop_id in zip(self.view.col("stops.txt", "stop_name"), ids, strict=True):
+            out.setdefault(name, stop_id)
+        return out
+
     def _headsign_as_stop(self, value: str) -> dict[str, str]:
         """A headsign that is a stop's name takes that stop's translations (feeds translate
         stops far more often than headsigns: 'Туманган' → 'Tumangang')."""
-        if not hasattr(self, "_stop_by_name"):
-            names = self.view.col("stops.txt", "stop_name")
-            ids = self.view.col("stops.txt", "stop_id")
-            self._stop_by_name: dict[str, str] = {}
-            for n, i in zip(names, ids, strict=True):
-                self._stop_by_name.setdefault(n, i)
-        sid = self._stop_by_name.get(value)
-        if not sid:
-            return {}
-        out = {}
-        for lang in self.langs:
-            t = self._by_id.get(("stops", "stop_name", lang, sid, ""))
-            if t:
-                out[lang] = t
-        return out
+        stop_id = self._stop_by_name.get(value)
+        return self._every_translation("stops", "stop_name", stop_id, "") if stop_id else {}
 
     def plain(self, table: str, fld: str, record_id: str, value: str, lang: str) -> str:
         """The name in one language, without markup (for titles and width estimates)."""
-        t = self._by_id.get((table, fld, lang, record_id, "")) or self._by_value.get(
-            (table, fld, lang, value))
-        return t or value
+        return self._translation(table, fld, lang, record_id, value) or value
 
     def variants(self, table: str, fld: str, record_id: str, value: str) -> list[str]:
         return [self.plain(table, fld, record_id, value, lang) for lang in self.langs]
@@ -174,9 +181,13 @@ def _languages(view: FeedView) -> list[str]:
     return [first] + [lang for lang in found if lang != first]
 
 
-def _translations(view: FeedView) -> tuple[dict, dict]:
+def _translations(
+    view: FeedView,
+) -> tuple[dict[tuple[str, str, str, str, str], str], dict[tuple[str, str, str, str], str]]:
+    """translations.txt as two lookups: (table, field, language, record_id, record_sub_id) →
+    text, and (table, field, language, field_value) → text; table without ``.txt``."""
     by_id: dict[tuple[str, str, str, str, str], str] = {}
-    by_value: dict[tuple[str, str, str, str], str] = defaultdict(str)
+    by_value: dict[tuple[str, str, str, str], str] = {}
     names = ("table_name", "field_name", "language", "translation", "record_id", "record_sub_id",
              "field_value")
     cols = [view.col("translations.txt", n) for n in names]
@@ -186,4 +197,4 @@ def _translations(view: FeedView) -> tuple[dict, dict]:
             by_id[(table_key, fld, lang.lower(), rid, sub)] = text
         elif value:
             by_value[(table_key, fld, lang.lower(), value)] = text
-    return by_id, dict(by_value)
+    return by_id, by_value

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import html
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from pyproj import Transformer
 from shapely.geometry import LineString, MultiLineString
 from shapely.geometry import box as shapely_box
@@ -41,7 +42,7 @@ WIDTH = 1000.0
 MARGIN = 70.0
 MAX_LABELS = 60
 FONT = 13.0
-OVERLAP_ROUTES = 40
+OVERLAP_ROUTES = 40  # above this many routes, skip the pairwise shared-track check
 SAME_STATION_M = 500.0
 SMALL_PX = 90.0  # a group of routes smaller than this on the overview gets a zoomed inset
 JOIN_M = 5000.0  # routes closer than this are one group
@@ -49,7 +50,7 @@ MAX_INSETS = 3
 CROWDED = 150  # more stations than this: smaller marks
 INSET_W = 300.0
 INSET_MAX_H = 260.0
-INSET_MARGIN = 50.0  # above this many routes, skip the pairwise shared-track check
+INSET_MARGIN = 50.0
 
 
 @dataclass
@@ -95,16 +96,7 @@ def build_map(view: FeedView, texts: Texts, pages: list[RoutePage] | None = None
     pages = pages if pages is not None else route_pages(view)
     stops = view.stops
     # ---- what to draw: per route, lines as lon/lat sequences
-    shapes: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    sh = view.table("shapes.txt")
-    if not sh.empty:
-        ids = view.col("shapes.txt", "shape_id")
-        lat = view.num("shapes.txt", "shape_pt_lat")
-        lon = view.num("shapes.txt", "shape_pt_lon")
-        seq = view.num("shapes.txt", "shape_pt_sequence", 0)
-        for i in sorted(range(len(ids)), key=lambda i: (ids[i], seq[i])):
-            if not (math.isnan(lat[i]) or math.isnan(lon[i])):
-                shapes[ids[i]].append((lon[i], lat[i]))
+    shapes = _shapes(view)
     trip_shape = dict(zip(view.col("trips.txt", "trip_id"), view.col("trips.txt", "shape_id"),
                           strict=True))
     route_lines: dict[str, list[list[tuple[float, float]]]] = {}
@@ -115,26 +107,30 @@ def build_map(view: FeedView, texts: Texts, pages: list[RoutePage] | None = None
         lines = route_lines.setdefault(page.route_id, [])
         for trip in page.trips:
             sid = trip_shape.get(trip.trip_id, "")
-            if sid and len(shapes.get(sid, [])) >= 2:
-                key: object = ("shape", sid)
+            shaped = bool(sid) and len(shapes.get(sid, [])) >= 2
+            key = ("shape", sid) if shaped else ("stops", tuple(trip.stops))
+            if key in seen:
+                continue
+            seen.add(key)
+            if shaped:
                 line = shapes[sid]
             else:
-                key = ("stops", tuple(trip.stops))
                 line = [(stops["lon"].get(s, math.nan), stops["lat"].get(s, math.nan))
                         for s in trip.stops]
                 line = [p for p in line if not (math.isnan(p[0]) or math.isnan(p[1]))]
-            if key not in seen and len(line) >= 2:
-                seen.add(key)
+            if len(line) >= 2:
                 lines.append(line)
-            for i, s in enumerate(trip.stops):
+        # trips with the same stops add the same marks and edges: once per pattern, counted
+        for pattern, n in Counter(tuple(trip.stops) for trip in page.trips).items():
+            for i, s in enumerate(pattern):
                 st = stations.get(s)
                 if st is None:
                     st = stations[s] = Station(s, stops["name"].get(s, s))
-                st.trips += 1
-                if i in (0, len(trip.stops) - 1):
+                st.trips += n
+                if i in (0, len(pattern) - 1):
                     st.terminal = True
                 if i:
-                    edges.add((trip.stops[i - 1], s))
+                    edges.add((pattern[i - 1], s))
     zone_of = stops["zone"].to_dict() if len(stops) else {}
     for a, b in edges:
         if zone_of.get(a) and zone_of.get(b) and zone_of[a] != zone_of[b]:
@@ -211,7 +207,7 @@ def build_map(view: FeedView, texts: Texts, pages: list[RoutePage] | None = None
         box = (WIDTH - INSET_W - 10, 10 + i * (inset_h + 20), INSET_W, inset_h)
         gs = min((INSET_W - 2 * INSET_MARGIN) / max(_span(ext)[0], 1.0),
                  (inset_h - 2 * INSET_MARGIN) / max(_span(ext)[1], 1.0))
-        frame = _Frame(ext, box, gs, margin=INSET_MARGIN)
+        frame = _Frame(ext, box, gs)
         names = ", ".join(route_rows.get(r, {}).get("route_short_name") or r
                           for r in sorted(g.routes))
         body.append(
@@ -283,12 +279,31 @@ def _groups(route_stops: dict[str, set[str]], lines_m: dict[str, list[np.ndarray
     return sorted(groups, key=lambda g: (-_extent(g, located, lines_m)[3], g.key))  # north first
 
 
+def _shapes(view: FeedView) -> dict[str, list[tuple[float, float]]]:
+    """shape_id → its located points as (lon, lat), in shape_pt_sequence order."""
+    name = "shapes.txt"
+    if view.table(name).empty:
+        return {}
+    points = pd.DataFrame(
+        {
+            "shape": view.series(name, "shape_id"),
+            "seq": view.num(name, "shape_pt_sequence", 0),
+            "lon": view.num(name, "shape_pt_lon"),
+            "lat": view.num(name, "shape_pt_lat"),
+        }
+    )
+    points = points.dropna(subset=["lon", "lat"]).sort_values(["shape", "seq"], kind="stable")
+    return {
+        str(shape): list(zip(group["lon"].tolist(), group["lat"].tolist(), strict=True))
+        for shape, group in points.groupby("shape", sort=False)
+    }
+
+
 class _Frame:
     """Metres → pixels for one view (the overview or an inset), north up, centred in its box."""
 
     def __init__(self, ext: tuple[float, float, float, float],
-                 box: tuple[float, float, float, float], scale: float,
-                 margin: float = MARGIN) -> None:
+                 box: tuple[float, float, float, float], scale: float) -> None:
         self.ext, self.box, self.scale = ext, box, scale
         w, h = _span(ext)
         self.ox = box[0] + (box[2] - w * scale) / 2

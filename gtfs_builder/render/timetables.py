@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import pandas as pd
+
 from gtfs_builder.render.feedview import FeedView, Service, zone
 from gtfs_builder.render.i18n import DAY_KEYS, UI, Texts
 from gtfs_builder.render.page import render_page
@@ -50,6 +53,37 @@ class RoutePage:
     headsign: str  # the most common headsign, for links and titles
 
 
+def _add_stop_times(view: FeedView, trips: dict[str, Trip]) -> None:
+    """Each trip's stops (as their stations), platforms and times in stop_sequence order: one
+    vectorised sort of stop_times, then one slice per trip."""
+    name = "stop_times.txt"
+    rows = pd.DataFrame(
+        {
+            "trip": view.series(name, "trip_id"),
+            "stop": view.series(name, "stop_id"),
+            "seq": view.num(name, "stop_sequence", 0),
+            "arr": view.times(name, "arrival_time"),
+            "dep": view.times(name, "departure_time"),
+        }
+    )
+    rows = rows[rows["trip"].isin(list(trips))].sort_values(["trip", "seq"], kind="stable")
+    if rows.empty:
+        return
+    arr, dep = rows["arr"].to_numpy(), rows["dep"].to_numpy()
+    arrivals = np.where(np.isnan(arr), dep, arr).tolist()  # a stop with one time: both the same
+    departures = np.where(np.isnan(dep), arr, dep).tolist()
+    stations = view.stations_of(rows["stop"]).tolist()
+    platforms = rows["stop"].tolist()
+    trip_ids = rows["trip"].to_numpy(dtype=object)
+    cuts = np.flatnonzero(trip_ids[1:] != trip_ids[:-1]) + 1
+    for start, end in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(rows)].tolist(), strict=True):
+        trip = trips[trip_ids[start]]
+        trip.stops.extend(stations[start:end])
+        trip.platforms.extend(platforms[start:end])
+        trip.arr.extend(arrivals[start:end])
+        trip.dep.extend(departures[start:end])
+
+
 def slug(text: str) -> str:
     """A file-name-safe id; an added hash keeps two ids from colliding after cleaning."""
     clean = re.sub(r"[^A-Za-z0-9_-]+", "_", text)[:60] or "route"
@@ -71,23 +105,8 @@ def route_pages(view: FeedView) -> list[RoutePage]:
             if tid and tid not in trips:
                 trips[tid] = Trip(tid, sid, num, head)
                 key_of[tid] = (rid, direction if direction in ("0", "1") else "")
-    st = view.table("stop_times.txt")
-    if not st.empty:
-        seq = view.num("stop_times.txt", "stop_sequence", 0)
-        arr = view.times("stop_times.txt", "arrival_time")
-        dep = view.times("stop_times.txt", "departure_time")
-        tids = view.col("stop_times.txt", "trip_id")
-        sids = view.col("stop_times.txt", "stop_id")
-        order = sorted(range(len(tids)), key=lambda i: (tids[i], seq[i]))
-        for i in order:
-            trip = trips.get(tids[i])
-            if trip is None:
-                continue
-            a, d = arr[i], dep[i]
-            trip.stops.append(view.station_of(sids[i]))
-            trip.platforms.append(sids[i])
-            trip.arr.append(a if not math.isnan(a) else d)
-            trip.dep.append(d if not math.isnan(d) else a)
+    if trips and not view.table("stop_times.txt").empty:
+        _add_stop_times(view, trips)
     fq = view.table("frequencies.txt")
     if not fq.empty:
         starts = view.times("frequencies.txt", "start_time")

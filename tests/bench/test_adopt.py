@@ -22,10 +22,9 @@ from bench.adopt import (
     format_adopt_table,
     modified_feed,
 )
-from bench.peers import Measurement
+from tests.bench.helpers import FEEDS, measurement
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-CALTRAIN = SHARED / "feeds" / "valid_caltrain_2017_partridge.zip"
+CALTRAIN = FEEDS / "valid_caltrain_2017_partridge.zip"
 
 
 def _frame(rows: list[dict[str, str]]) -> pd.DataFrame:
@@ -90,20 +89,15 @@ def test_edit_tables_needs_two_routes() -> None:
         edit_tables(t)
 
 
-def _m(tool: str, rows: int, seconds: float | None, **kw: object) -> Measurement:
-    runs = [seconds] * 3 if seconds is not None else []
-    return Measurement(tool, rows, seconds=seconds, runs=runs, peak_rss_kb=1024 * 1024, **kw)
-
-
 def _result(rows: int, *, import_s: float, diff_s: float, moved: int = 20) -> AdoptResult:
     return AdoptResult(
         rows,
         "feed.zip",
-        _m("gtfs-builder import", rows, import_s),
-        _m("gtfs-builder build", rows, 10.0),
-        _m("gtfs-builder diff", rows, diff_s),
-        _m("partridge", rows, import_s / 2),
-        _m("gtfs-kit", rows, diff_s * 2),
+        measurement("gtfs-builder import", rows, import_s),
+        measurement("gtfs-builder build", rows, 10.0),
+        measurement("gtfs-builder diff", rows, diff_s),
+        measurement("partridge", rows, import_s / 2),
+        measurement("gtfs-kit", rows, diff_s * 2),
         rebuilt_rows=rows,
         roundtrip_diff_exit=0,
         expected={"routes_removed": 1, "stops_renamed": 1, "trips_moved": 20},
@@ -151,7 +145,7 @@ def test_only_adopt_runs_the_section_and_keeps_the_others(
     out, cache = tmp_path / "results.md", tmp_path / "cache"
     # an earlier full run: its validation line must survive `--only adopt`
     args = argparse.Namespace(out=out, base=CALTRAIN)
-    _write(args, machine_info(), "earlier", [_m("gtfs-guru", 7, 1.0)], None, None)
+    _write(args, machine_info(), "earlier", [measurement("gtfs-guru", 7, 1.0)], None, None)
     argv = [
         "--base",
         str(CALTRAIN),

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from bench.build_network import NetworkSpec, count_stop_times, write_network
-from bench.peers import Measurement
 from bench.run import check_targets, format_validation_table
 from bench.scale import (
     copies_for,
@@ -21,9 +20,9 @@ from bench.scale import (
     scale_feed,
     scaled_feed,
 )
+from tests.bench.helpers import FEEDS, measurement
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-BASE = SHARED / "feeds" / "valid_trimet_vermont_partridge.zip"
+BASE = FEEDS / "valid_trimet_vermont_partridge.zip"
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -88,17 +87,14 @@ def test_sizes() -> None:
     assert copies_for(2_000_000, 57_205) == 35
 
 
-def _m(tool: str, rows: int, seconds: float | None, rss: int | None, **kw: object) -> Measurement:
-    runs = [seconds] if seconds is not None else []
-    return Measurement(tool, rows, seconds=seconds, runs=runs * 3, peak_rss_kb=rss, **kw)
-
-
 def test_results_table_has_ratios_and_reasons() -> None:
     results = [
-        _m("gtfs-builder", 2_000_000, 4.0, 2048 * 1024),
-        _m("gtfs-guru", 2_000_000, 8.0, 1024 * 1024),
-        _m("gtfs-validator", 30_000_000, None, None, skipped="not run above 2,500,000 rows"),
-        _m("partridge", 2_000_000, None, None, error="exit 1: boom"),
+        measurement("gtfs-builder", 2_000_000, 4.0, 2048 * 1024),
+        measurement("gtfs-guru", 2_000_000, 8.0, 1024 * 1024),
+        measurement(
+            "gtfs-validator", 30_000_000, None, None, skipped="not run above 2,500,000 rows"
+        ),
+        measurement("partridge", 2_000_000, None, None, error="exit 1: boom"),
     ]
     table = format_validation_table(results)
     lines = table.strip().splitlines()
@@ -155,7 +151,10 @@ def test_results_json_round_trips(tmp_path: Path) -> None:
     from bench.run import _write, load_results, machine_info
 
     args = argparse.Namespace(out=tmp_path / "results.md", base=Path("base.zip"))
-    results = [_m("gtfs-builder", 10, 1.0, 100), _m("gtfs-guru", 10, None, None, error="x")]
+    results = [
+        measurement("gtfs-builder", 10, 1.0, 100),
+        measurement("gtfs-guru", 10, None, None, error="x"),
+    ]
     _write(args, machine_info(), "--quick", results, None, None)
     assert "| 10 | gtfs-builder |" in args.out.read_text()
     info, again, build = load_results(args.out.with_suffix(".json"))

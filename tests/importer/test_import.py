@@ -189,6 +189,9 @@ def test_bad_input_is_a_clean_error(tmp_path: Path) -> None:
     bad_time["stop_times.txt"] = bad_time["stop_times.txt"].replace("06:05:00", "6h05")
     with pytest.raises(FeedImportError, match="'6h05' is not a time"):
         import_feed(make_feed(tmp_path / "t.zip", bad_time), tmp_path / "d")
+    no_id = {**BASE, "stops.txt": BASE["stops.txt"].replace("stop_id,", "id,", 1)}
+    with pytest.raises(FeedImportError, match=r"stops\.txt: no column 'stop_id' \(header: id,"):
+        import_feed(make_feed(tmp_path / "h.zip", no_id), tmp_path / "e")
     runner = CliRunner()
     res = runner.invoke(main, ["import", str(not_zip), "-o", str(tmp_path / "c")])
     assert res.exit_code == 2 and "not a zip archive" in res.output
