@@ -522,6 +522,9 @@ RECOMMENDED_FILES = ("feed_info.txt",)
 REQUIRED_FILES = ("agency.txt", "routes.txt", "trips.txt", "stop_times.txt", "stops.txt")
 # Non-CSV files of the reference that are not unknown files.
 OTHER_KNOWN_FILES = ("locations.geojson",)
+# calendar.txt's day columns in reference order: Monday first, so ``CALENDAR_DAYS[d.weekday()]``
+# is the column of date ``d``. The one list of day names every reader and writer uses.
+CALENDAR_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def _parse_field(line: str) -> FieldSpec:

@@ -18,7 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from gtfs_builder.feedio import CALENDAR_DAYS, FeedFiles, FeedReadError
+from gtfs_builder.feedio import FeedFiles, FeedReadError
+from gtfs_builder.spec import CALENDAR_DAYS
 from gtfs_builder.validate import csvio, fieldtypes
 
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)

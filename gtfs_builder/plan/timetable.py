@@ -11,7 +11,6 @@ DST days right); a query turns them into absolute UTC seconds per service date.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import itertools
 import unicodedata
 import zipfile
@@ -24,45 +23,33 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+from gtfs_builder.feedio import FeedFiles, FeedReadError
+from gtfs_builder.spec import CALENDAR_DAYS
 
 
 class PlanError(Exception):
     """A feed that cannot be planned on, or a query that does not fit the feed."""
 
 
+class _ReadError(PlanError, FeedReadError):
+    """feedio's located "cannot use this feed" error, raised as a PlanError for the CLI."""
+
+
 def _read_tables(path: Path, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
-    """Read the given GTFS files (zip or folder) as string columns; missing files are absent."""
+    """The given GTFS files (zip or folder) read as the validator reads them, through feedio:
+    string columns, NA for an empty cell; files the feed lacks are absent.
+
+    A header the canonical loader refuses, or an entry that cannot be read, is a located
+    PlanError (file, column, header), so ``validate`` and ``plan`` agree on what a feed holds.
+    """
+    if path.is_file() and not zipfile.is_zipfile(path):
+        raise PlanError(f"{path}: not a GTFS zip or folder")
     out: dict[str, pd.DataFrame] = {}
-
-    def parse(raw: bytes, name: str) -> pd.DataFrame:
-        if not raw.strip():
-            return pd.DataFrame()
-        try:
-            df = pd.read_csv(
-                io.BytesIO(raw), dtype=str, keep_default_na=False, na_values=[""],
-                encoding="utf-8-sig", skipinitialspace=False,
-            )
-        except (ValueError, pd.errors.ParserError) as exc:
-            raise PlanError(f"{path}: {name}: cannot parse CSV: {exc}") from None
-        df.columns = [str(c).strip() for c in df.columns]
-        return df
-
-    if path.is_dir():
+    with FeedFiles(path, error=_ReadError) as feed:
         for name in names:
-            f = path / name
-            if f.is_file():
-                out[name] = parse(f.read_bytes(), name)
-        return out
-    try:
-        with zipfile.ZipFile(path) as zf:
-            # Accept files inside one subfolder too, as many loaders do.
-            members = {Path(m).name: m for m in zf.namelist() if not m.endswith("/")}
-            for name in names:
-                if name in members:
-                    out[name] = parse(zf.read(members[name]), name)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise PlanError(f"{path}: not a GTFS zip or folder: {exc}") from None
+            if feed.has(name):
+                frame = feed.read(name).frame.drop(columns=["csv_row"])
+                out[name] = frame.replace("", np.nan)  # the code below treats "" as absent
     return out
 
 
@@ -180,7 +167,8 @@ class Timetable:
         ymd = date.year * 10000 + date.month * 100 + date.day
         cal = self.calendar
         if len(cal):
-            on = (cal[WEEKDAYS[date.weekday()]] == 1) & (cal["start"] <= ymd) & (cal["end"] >= ymd)
+            day = cal[CALENDAR_DAYS[date.weekday()]] == 1
+            on = day & (cal["start"] <= ymd) & (cal["end"] >= ymd)
             active[cal.loc[on, "service"].to_numpy()] = True
         exc = self.exceptions
         if len(exc):
@@ -305,7 +293,7 @@ def load_timetable(path: str | Path, *, same_station_transfer: int = 0) -> Timet
     route_names = _col(routes, "route_short_name").fillna(_col(routes, "route_long_name"))
     route_names = route_names.fillna(routes["route_id"]).to_numpy(dtype=object)
 
-    cal = t.get("calendar.txt", pd.DataFrame(columns=["service_id", *WEEKDAYS]))
+    cal = t.get("calendar.txt", pd.DataFrame(columns=["service_id", *CALENDAR_DAYS]))
     cdates = t.get("calendar_dates.txt", pd.DataFrame(columns=["service_id", "date"]))
     service_ids = pd.unique(
         pd.concat([trips["service_id"], _col(cal, "service_id"), _col(cdates, "service_id")])
@@ -313,7 +301,7 @@ def load_timetable(path: str | Path, *, same_station_transfer: int = 0) -> Timet
     )
     svc_index = pd.Index(service_ids)
     calendar = pd.DataFrame({"service": svc_index.get_indexer(_col(cal, "service_id").astype(str))})
-    for d in WEEKDAYS:
+    for d in CALENDAR_DAYS:
         calendar[d] = _num(cal, d).astype(int)
     calendar["start"] = _num(cal, "start_date").astype(int)
     calendar["end"] = _num(cal, "end_date").astype(int)

@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
-from gtfs_builder.feedio import CALENDAR_DAYS, FeedFiles, FeedReadError
+from gtfs_builder.feedio import FeedFiles, FeedReadError
 from gtfs_builder.plan.timetable import parse_times, to_number
+from gtfs_builder.spec import CALENDAR_DAYS
 
 # the files every page is built from: without them there is nothing to render
 REQUIRED = ("stops.txt", "routes.txt", "trips.txt", "stop_times.txt")

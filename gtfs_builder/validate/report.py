@@ -120,6 +120,8 @@ class Report:
                 if len(lines) >= budget:
                     break
                 text = ", ".join(f"{k}={v}" for k, v in sample.items() if v is not None)
+                if not text:  # a notice with no fields (missing_calendar_...): nothing to show
+                    continue
                 lines.append("            e.g. " + (text[:100] + "…" if len(text) > 100 else text))
         if shown < len(codes):
             lines.append(f"  … and {len(codes) - shown} more codes (see the JSON report)")

@@ -312,3 +312,35 @@ def test_bad_queries_raise_plan_errors(make_feed: MakeFeed) -> None:
         plan_query(tt, "A", "D", "2024-06-03 08:00", tz="Nowhere/City")
     with pytest.raises(PlanError, match="no such file"):
         load_timetable(make_feed().parent / "missing.zip")
+
+
+def test_the_feed_is_read_as_the_validator_reads_it(make_feed: MakeFeed) -> None:
+    """BOM, CRLF, a quoted newline and padded cells: the planner sees what ``validate`` sees."""
+    feed = make_feed(trips_txt="route_id,service_id,trip_id\nr1,all,t1")
+    (feed / "stops.txt").write_bytes(
+        "\ufeffstop_id,stop_name,stop_lat,stop_lon\r\n"
+        'A,"Alpha\r\nNorth",50.0,10.0\r\n'
+        "B , Bravo ,50.1,10.1\r\n".encode()
+    )
+    (feed / "stop_times.txt").write_text(
+        "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+        "t1, 08:00:00,08:00:00,A,1\n"
+        "t1,08:30:00,,B,2\n",
+        encoding="utf-8",
+    )
+    tt = load_timetable(feed)
+    assert list(tt.stop_ids) == ["A", "B"]
+    assert tt.stop_names[0] == "Alpha\r\nNorth" and tt.stop_names[1] == "Bravo"
+    [j] = plan_query(tt, "A", "Bravo", "2024-06-03 07:00")
+    assert hm(tt, j, "depart") == "06-03 08:00" and hm(tt, j) == "06-03 08:30"
+
+
+def test_a_header_the_validator_refuses_is_a_located_plan_error(make_feed: MakeFeed) -> None:
+    feed = make_feed(stops_txt=STOPS, trips_txt="route_id,service_id,trip_id\nr1,all,t1",
+                     stop_times_txt=TRANSFER_TIMES)
+    (feed / "routes.txt").write_text("route_id,route_id,route_type\nr1,r1,2\n", encoding="utf-8")
+    with pytest.raises(PlanError, match=r"routes\.txt: column 'route_id' appears twice"):
+        load_timetable(feed)
+    (feed / "routes.txt").write_text("route_id,agency_id\nr1,a\n", encoding="utf-8")
+    with pytest.raises(PlanError, match=r"routes\.txt: no column 'route_type' \(header: "):
+        load_timetable(feed)

@@ -120,3 +120,16 @@ def test_summary_stays_short_with_a_million_notices() -> None:
     assert len(text.splitlines()) <= 30
     assert "more codes" in text
     assert all(len(s) <= 5 for s in notices.samples.values())
+
+
+def test_summary_omits_the_sample_line_of_a_notice_without_fields(feed: Path) -> None:
+    (feed / "calendar.txt").unlink()
+    (feed / "calendar_dates.txt").unlink()
+    code, out = run(str(feed), *DATE)
+    assert code == 1
+    lines = out.splitlines()
+    code_line = "missing_calendar_and_calendar_date_files: 1"
+    at = next(i for i, line in enumerate(lines) if code_line in line)
+    assert "e.g." not in "".join(lines[at + 1 : at + 2])  # no empty sample after it
+    assert all(line.strip() != "e.g." for line in lines)
+    assert "e.g. childFilename=trips.txt" in out  # samples with fields are still shown

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from gtfs_builder import spec
 from gtfs_builder.validate.notices import Notices, Severity, rule
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 CALENDAR = "calendar.txt"
 CALENDAR_DATES = "calendar_dates.txt"
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS = spec.CALENDAR_DAYS
 EPOCH = datetime.date(1970, 1, 1)
 
 # TripCalendarUtil constants (majority service coverage).

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from gtfs_builder import spec
 from gtfs_builder.spec import ROUTE_TYPE_NAMES
 from gtfs_builder.validate.notices import Notices, Severity, rule
 from gtfs_builder.validate.rules._columns import column, has_column, tables_ok, typed_or_na
@@ -107,7 +108,7 @@ def service_dates(feed: Feed) -> dict[str, set[int]]:
         end = typed_or_na(feed, "calendar.txt", "end_date")
         days = [
             typed_or_na(feed, "calendar.txt", d).fillna(0).to_numpy(dtype=int)
-            for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+            for d in spec.CALENDAR_DAYS
         ]
         sid = column(cal, "service_id").to_numpy(dtype=object)
         for i in range(len(cal)):  # per service, not per stop_times row
