@@ -20,9 +20,6 @@ from gtfs_builder import spec
 from gtfs_builder.validate import csvio
 from gtfs_builder.validate.notices import Notices
 
-# calendar.txt's weekday columns, Monday first (``datetime.date.weekday()`` order)
-CALENDAR_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
 
 class FeedReadError(csvio.InputError):
     """The feed cannot be used; the message is one line naming the file and what is wrong.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gtfs_builder.compile import compile_network
+from gtfs_builder.compile import compile_network, kept_files
 from gtfs_builder.source import load_source
 from gtfs_builder.source.loader import gc_paused
 from gtfs_builder.write import write_feed
@@ -26,7 +26,7 @@ def build_feed(source_dir: Path | str, output: Path | str) -> Path:
     with gc_paused():  # the build makes millions of acyclic objects: no cycles to hunt
         network = load_source(source_dir)
         tables = compile_network(network)
-        return write_feed(tables, output)
+        return write_feed(tables, output, raw=kept_files(network, tables))
 
 
 @dataclass
@@ -58,6 +58,7 @@ def publish(
     feeds_dir = Path(feeds_dir)
     network = load_source(source_dir)  # raises SourceErrors before feeds/ is touched
     tables = compile_network(network)
+    raw = kept_files(network, tables)  # source errors (a folder in files/ ...) before feeds/
     feeds_dir.mkdir(parents=True, exist_ok=True)
     target = feeds_dir / f"{network.name}.zip"
     report_path = feeds_dir / f"{network.name}.report.json"
@@ -65,7 +66,7 @@ def publish(
     os.close(fd)
     staging_path = Path(staging)
     try:
-        write_feed(tables, staging_path)
+        write_feed(tables, staging_path, raw=raw)
         if isinstance(date, str):
             date = dt.date.fromisoformat(date)
         report = validate(staging_path, date=date)

@@ -3,7 +3,8 @@
 Stable row order (by each file's key columns), columns in GTFS reference order (``spec``), UTF-8
 without BOM, LF line endings, minimal quoting, every zip entry dated 1980-01-01 with fixed
 compression and attributes, files in a fixed order. Written to a temp file, then ``os.replace``d,
-so a reader never sees half a feed.
+so a reader never sees half a feed. Files kept as they are (a source's ``files/``: fares, a
+producer's README, GTFS-Flex ``locations.geojson`` ...) go in as raw bytes, verbatim.
 """
 
 from __future__ import annotations
@@ -169,41 +170,64 @@ def _entry(name: str, level: int) -> zipfile.ZipInfo:
 
 
 def _write_zip(
-    tables: dict[str, pd.DataFrame], names: list[str], fh: io.BufferedWriter, stream: bool
+    tables: dict[str, pd.DataFrame],
+    raw: dict[str, bytes],
+    names: list[str],
+    fh: io.BufferedWriter,
+    stream: bool,
 ) -> None:
     with zipfile.ZipFile(fh, "w") as zf:
         for name in names:
-            df = tables[name]
-            if df is None or df.empty:
-                continue
-            df = _ordered(name, df)
-            if stream and len(df) > SLICE_ROWS:
-                # level 1 as for any big file; under 2 GiB (else _Restart: zip64 in one go)
-                _stream_entry(zf, _entry(name, 1), _csv_slices(df))
-                continue
-            data = to_csv_bytes(df)
+            if name in raw:
+                data = raw[name]
+            else:
+                df = _ordered(name, tables[name])
+                if stream and len(df) > SLICE_ROWS:
+                    # level 1 as for any big file; under 2 GiB (else _Restart: zip64 in one go)
+                    _stream_entry(zf, _entry(name, 1), _csv_slices(df))
+                    continue
+                data = to_csv_bytes(df)
             level = 6 if len(data) < BIG_FILE else 1  # depends on content only: stable
             zf.writestr(
                 _entry(name, level), data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=level
             )
 
 
-def write_feed(tables: dict[str, pd.DataFrame], output: Path | str) -> Path:
-    """Write the non-empty tables to ``output`` (a zip), atomically and byte-for-byte stable."""
+def write_feed(
+    tables: dict[str, pd.DataFrame],
+    output: Path | str,
+    *,
+    raw: dict[str, bytes] | None = None,
+) -> Path:
+    """Write the non-empty tables and the ``raw`` members (bytes written as they are) to
+    ``output`` (a zip), atomically and byte-for-byte stable.
+
+    Raises ``ValueError`` when a raw member has the name of a non-empty table (one file, two
+    contents) or is not a plain top-level file name.
+    """
     output = Path(output)
+    raw = dict(raw or {})
+    tables = {n: df for n, df in tables.items() if df is not None and not df.empty}
+    for name in raw:
+        if not name or "/" in name or "\\" in name or name in (".", ".."):
+            raise ValueError(f"raw member {name!r}: expected a plain file name (no folder)")
+    clash = sorted(set(raw) & set(tables))
+    if clash:
+        raise ValueError(f"{clash[0]}: given both as a table and as raw bytes (expected one)")
     output.parent.mkdir(parents=True, exist_ok=True)
     # files in the GTFS reference's order (spec.FILES), then any others by name
-    known = [n for n in spec.FILES if n in tables]
-    names = known + sorted(set(tables) - set(known))
+    every = set(tables) | set(raw)
+    known = [n for n in spec.FILES if n in every]
+    names = known + sorted(every - set(known))
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             try:
-                _write_zip(tables, names, fh, stream=True)
+                _write_zip(tables, raw, names, fh, stream=True)
             except _Restart:
                 fh.seek(0)
                 fh.truncate()
-                _write_zip(tables, names, fh, stream=False)
+                _write_zip(tables, raw, names, fh, stream=False)
         os.chmod(tmp, 0o644)
         os.replace(tmp, output)
     except BaseException:

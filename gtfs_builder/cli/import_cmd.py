@@ -30,8 +30,8 @@ def import_command(feed: Path, output: Path, force: bool, headways: bool) -> Non
     """Import FEED (a GTFS zip or folder) into a literal source folder that rebuilds it.
 
     Writes network.json, stops.json, routes.json (trips grouped into stopping patterns with
-    departures lists) and shapes.json; GTFS files the source format does not model (fares,
-    pathways, frequencies, a producer's own files ...) are kept as they are in files/.
+    departures lists) and shapes.json; every other file (fares, pathways, frequencies,
+    locations.geojson, a producer's own files ...) is kept byte for byte in files/.
 
     \b
     Example:
@@ -54,7 +54,7 @@ def import_command(feed: Path, output: Path, force: bool, headways: bool) -> Non
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     for name in result.not_kept:
-        click.echo(f"warning: not kept (not a GTFS table): {name}", err=True)
+        click.echo(f"warning: not in the rebuilt feed: {name}", err=True)
 
 
 COMMANDS = [import_command]

@@ -1,5 +1,6 @@
-"""Compile a checked :class:`~gtfs_builder.source.Network` into GTFS tables (pandas DataFrames)."""
+"""Compile a checked :class:`~gtfs_builder.source.Network` into GTFS tables (pandas DataFrames),
+plus the source's ``files/`` kept byte for byte (:func:`kept_files`)."""
 
-from gtfs_builder.compile.tables import compile_network
+from gtfs_builder.compile.tables import compile_network, kept_files
 
-__all__ = ["compile_network"]
+__all__ = ["compile_network", "kept_files"]

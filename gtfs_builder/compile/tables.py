@@ -12,9 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gtfs_builder import spec
 from gtfs_builder.compile.shapes import cumulative_km, dedupe, project_stops
 from gtfs_builder.compile.times import format_times, hhmmss, zone_delta
 from gtfs_builder.source.errors import SourceError, SourceErrors
+from gtfs_builder.source.loader import KEPT_FILES_DIR, kept_file_paths
 from gtfs_builder.source.model import Frequency, Network, Pattern, Route, Service, Time, Trip
 
 STR = "str"
@@ -120,7 +122,7 @@ def build_routes(net: Network) -> pd.DataFrame:
 
 
 def build_calendar(net: Network) -> pd.DataFrame:
-    names = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    names = spec.CALENDAR_DAYS
     rows = []
     extras = []
     for s in net.services:
@@ -559,7 +561,8 @@ class Compiler:
 
 
 def compile_network(net: Network) -> dict[str, pd.DataFrame]:
-    """Every GTFS table of the network (empty frames for files without rows)."""
+    """Every GTFS table the source makes (empty frames for files without rows); the files kept
+    as they are in ``files/`` come from :func:`kept_files`."""
     comp = Compiler(net)
     comp.frequencies = []
     expanded = [comp.expand(r, p) for r in net.routes for p in r.patterns]
@@ -579,43 +582,45 @@ def compile_network(net: Network) -> dict[str, pd.DataFrame]:
         "translations.txt": build_translations(net),
         "transfers.txt": build_transfers(net),
     }
-    for name, df in extra_files(net).items():
-        if name in tables and not tables[name].empty:
-            raise SourceErrors(
-                [
-                    SourceError(
-                        str(Path(net.root) / FILES_DIR / name),
-                        0,
-                        0,
-                        "",
-                        f"'{name}' is also made from the source (expected it in one place only: "
-                        "the source or the files/ folder)",
-                    )
-                ]
-            )
-        tables[name] = df
     return tables
 
 
-FILES_DIR = "files"
+FILES_DIR = KEPT_FILES_DIR
 
 
-def extra_files(net: Network) -> dict[str, pd.DataFrame]:
-    """``<source>/files/*.txt``: GTFS files the source format does not model (fares, pathways,
-    levels, attributions, a producer's own files ...), copied into the feed as they are."""
-    folder = Path(net.root) / FILES_DIR
-    if not folder.is_dir():
-        return {}
-    out = {}
-    for path in sorted(folder.glob("*.txt")):
-        try:
-            out[path.name] = pd.read_csv(
-                path, dtype=str, keep_default_na=False, encoding="utf-8-sig"
+def kept_files(net: Network, tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
+    """``<source>/files/*``: files the source format does not model (fares, pathways, levels,
+    attributions, GTFS-Flex ``locations.geojson``, a producer's README ...), copied into the feed
+    byte for byte: "kept as it is" is then exact, whatever the file holds. Hidden files are left
+    out; a folder, or a file the source also makes (in ``tables``), is a located error."""
+    out: dict[str, bytes] = {}
+    errors = []
+    made = {n.lower() for n, df in tables.items() if df is not None and not df.empty}
+    for path in kept_file_paths(net.root):
+        if not path.is_file():
+            errors.append(
+                SourceError(
+                    str(path), 0, 0, "", "is a folder (expected files only: a GTFS feed is flat)"
+                )
             )
-        except (ValueError, OSError, UnicodeDecodeError) as exc:
-            if path.stat().st_size == 0 or "No columns" in str(exc):
-                continue
-            raise SourceErrors([SourceError(str(path), 0, 0, "", f"cannot read: {exc}")]) from None
+        elif path.name.lower() in made:
+            errors.append(
+                SourceError(
+                    str(path),
+                    0,
+                    0,
+                    "",
+                    f"'{path.name}' is also made from the source (expected it in one place only: "
+                    "the source or the files/ folder)",
+                )
+            )
+        else:
+            try:
+                out[path.name] = path.read_bytes()
+            except OSError as exc:
+                errors.append(SourceError(str(path), 0, 0, "", f"cannot read: {exc}"))
+    if errors:
+        raise SourceErrors(errors)
     return out
 
 

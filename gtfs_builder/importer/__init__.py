@@ -1,8 +1,9 @@
 """``gtfs-builder import``: turn any GTFS feed into a literal source folder that rebuilds it.
 
 Library first: :func:`import_feed` reads the feed (read-only reuse of the validator's reader),
-converts it (:mod:`.convert`) and writes JSON source files plus ``files/`` for the GTFS files the
-source format does not model.
+converts it (:mod:`.convert`) and writes JSON source files plus ``files/``: every other file of
+the feed (tables the format does not model, ``locations.geojson``, a README, a logo ...), byte for
+byte, so the build puts it back as it was.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class ImportResult:
     output: Path
     counts: dict[str, int]
     files_kept: list[str]
-    not_kept: list[str] = field(default_factory=list)  # files a source cannot carry
+    not_kept: list[str] = field(default_factory=list)  # files a source cannot carry, why
     notes: list[str] = field(default_factory=list)
 
 
@@ -89,5 +90,8 @@ def import_feed(
         (output / "files").mkdir()
         for name, data in conv.files.items():
             (output / "files" / name).write_bytes(data)
-    not_kept = sorted(conv.others) + raw.skipped
-    return ImportResult(output, conv.counts, sorted(conv.files), not_kept, conv.notes)
+    # a source's files/ leaves hidden files out of the feed (.gitkeep, .DS_Store)
+    hidden = sorted(n for n in conv.files if n.startswith("."))
+    not_kept = [f"{n}: in files/, but a build leaves hidden files out" for n in hidden]
+    kept = sorted(set(conv.files) - set(hidden))
+    return ImportResult(output, conv.counts, kept, not_kept + raw.skipped, conv.notes)

@@ -55,13 +55,18 @@ class RoundTripDiff:
     tables: list[TableDiff]
     missing_files: list[str]
     added_files: list[str]
+    changed_files: list[str] = field(default_factory=list)  # non-table files, other bytes
 
     @property
     def lost(self) -> bool:
-        return bool(self.missing_files) or any(t.lost or t.lost_rows for t in self.tables)
+        return (
+            bool(self.missing_files or self.changed_files)
+            or any(t.lost or t.lost_rows for t in self.tables)
+        )
 
     def summary(self) -> str:
         lines = [f"file {n}: missing from the rebuilt feed" for n in self.missing_files]
+        lines += [f"file {n}: not the same bytes in the rebuilt feed" for n in self.changed_files]
         lines += [f"file {n}: added" for n in self.added_files]
         for t in self.tables:
             head = f"{t.name} ({t.rows[0]} → {t.rows[1]} rows)"
@@ -175,9 +180,11 @@ def compare_feeds(original: Path | str, rebuilt: Path | str) -> RoundTripDiff:
                 tables.append(TableDiff(name, (0, 0), lost_rows=1, examples=["not a table"]))
                 continue
         tables.append(compare_tables(name, ta, tb))
-    missing = sorted(names_a - names_b)
-    missing += sorted(n for n, data in fa.others.items() if fb.others.get(n) != data)
-    return RoundTripDiff(tables, missing, sorted(names_b - names_a))
+    # files that are no table (locations.geojson, a README, a logo): compared byte for byte
+    missing = sorted(names_a - names_b) + sorted(set(fa.others) - set(fb.others))
+    added = sorted(names_b - names_a) + sorted(set(fb.others) - set(fa.others))
+    changed = sorted(n for n, data in fa.others.items() if fb.others.get(n, data) != data)
+    return RoundTripDiff(tables, missing, added, changed)
 
 
 def _raw_table(data: bytes) -> pd.DataFrame:

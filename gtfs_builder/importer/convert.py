@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gtfs_builder.feedio import CALENDAR_DAYS
 from gtfs_builder.importer.read import FeedImportError, RawFeed
 from gtfs_builder.source.loader import WEEKDAYS  # the source format's day names
+from gtfs_builder.spec import CALENDAR_DAYS
 
 # GTFS column → source key, per table the source format models. Any other column → ``extra``.
 AGENCY = {
@@ -83,11 +83,10 @@ MIN_RUN = 4  # departures at one headway before they become a frequency (--headw
 
 @dataclass
 class Converted:
-    """The source documents (file name → data) and the files kept verbatim."""
+    """The source documents (file name → data) and the files kept verbatim in ``files/``."""
 
     documents: dict[str, dict[str, Any]]
     files: dict[str, bytes]
-    others: dict[str, bytes]
     notes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -176,7 +175,7 @@ def _time_seconds(col: pd.Series) -> np.ndarray:
 def convert(feed: RawFeed, *, headways: bool = False) -> Converted:
     """The source documents for ``feed``; ``headways``: turn runs of trips at a regular headway
     into expanded ``frequencies`` (their trip ids become generated ones)."""
-    out = Converted({}, {}, dict(feed.others))
+    out = Converted({}, {})
     net: dict[str, Any] = {"format": 1, "literal": True}
     fi = feed.table("feed_info.txt")
     if len(fi) == 1:
@@ -219,27 +218,16 @@ def convert(feed: RawFeed, *, headways: bool = False) -> Converted:
         out.documents["shapes.json"] = {"shapes": shapes}
     elif "shapes.txt" in feed.raw:
         out.files["shapes.txt"] = feed.raw["shapes.txt"]
-    for name, data in feed.raw.items():
-        if name in MODELED:
-            continue
-        if name in feed.tables or _is_csv(data):
+    for name, data in feed.raw.items():  # tables or not (a licence text): copied byte for byte
+        if name not in MODELED:
             out.files[name] = data
-        else:  # a .txt that is not a table (a licence text ...): a build could not copy it
-            out.others[name] = data
+    out.files.update(feed.others)  # locations.geojson, a README, a logo ...
     out.counts = {"agencies": len(net["agencies"]), "stops": len(stops), "routes": len(routes)}
     out.counts.update(counts)
     out.counts["services"] = len(services)
     out.counts["shapes"] = len(shapes or [])
     out.counts["files kept"] = len(out.files)
     return out
-
-
-def _is_csv(data: bytes) -> bool:
-    try:
-        pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (ValueError, UnicodeDecodeError):
-        return False
-    return True
 
 
 def _services(feed: RawFeed) -> tuple[list[dict[str, Any]], bool]:

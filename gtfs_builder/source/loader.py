@@ -1353,10 +1353,23 @@ def digest(doc: Doc, root: Path) -> str:
             if isinstance(shape, dict) and isinstance(shape.get("geojson"), str):
                 with contextlib.suppress(OSError):
                     h.update((root / shape["geojson"]).read_bytes())
-    for kept in sorted((root / "files").glob("*.txt")):  # files copied into the feed as they are
-        h.update(kept.name.encode())
-        h.update(kept.read_bytes())
+    for kept in kept_file_paths(root):  # files copied into the feed as they are
+        if kept.is_file():
+            h.update(kept.name.encode())
+            h.update(kept.read_bytes())
     return h.hexdigest()
+
+
+KEPT_FILES_DIR = "files"
+
+
+def kept_file_paths(root: Path | str) -> list[Path]:
+    """``<source>/files/*`` by name, hidden entries (``.gitkeep``, ``.DS_Store``) left out: what
+    the build copies into the feed byte for byte (folders among them are refused there)."""
+    folder = Path(root) / KEPT_FILES_DIR
+    if not folder.is_dir():
+        return []
+    return sorted((p for p in folder.iterdir() if not p.name.startswith(".")), key=lambda p: p.name)
 
 
 def load_source(source_dir: Path | str) -> Network:
