@@ -17,24 +17,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gtfs_builder import spec
 from gtfs_builder.importer.read import read_feed
 
-KEYS = {
-    "agency.txt": ["agency_id"],
-    "stops.txt": ["stop_id"],
-    "routes.txt": ["route_id"],
-    "trips.txt": ["trip_id"],
-    "stop_times.txt": ["trip_id", "#n"],
-    "calendar.txt": ["service_id"],
-    "calendar_dates.txt": ["service_id", "date"],
-    "shapes.txt": ["shape_id", "#n"],
-    "frequencies.txt": ["trip_id", "start_time"],
-    "feed_info.txt": [],
-}
+# Sequence columns compared by rank within their trip / shape ("#n"): a rebuild may renumber them.
 RANKED = {
     "stop_times.txt": ("trip_id", "stop_sequence"),
     "shapes.txt": ("shape_id", "shape_pt_sequence"),
 }
+# Tables matched row by row on the spec's primary key; every other file is matched whole.
+KEYED = (
+    "agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt", "calendar.txt",
+    "calendar_dates.txt", "shapes.txt", "frequencies.txt", "feed_info.txt",
+)  # fmt: skip
+KEYS = {
+    name: ["#n" if name in RANKED and k == RANKED[name][1] else k
+           for k in spec.FILES[name].primary_key]
+    for name in KEYED
+}  # fmt: skip
 TIME_COLS = {"arrival_time", "departure_time", "start_time", "end_time"}
 
 
